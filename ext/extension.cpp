@@ -1,0 +1,24 @@
+// Entry points: the loadable module's sqlite3_quiver_init and the static
+// library's quiver_register. They only register; nothing else lives here.
+#include "quiver.h"
+
+#include "functions.h"
+#include "sqlite_api.h"
+
+SQLITE_EXTENSION_INIT1
+
+#define QUIVER_EXPORT extern "C" __attribute__((visibility("default")))
+
+QUIVER_EXPORT int quiver_register(sqlite3* db) {
+  try {
+    return quiver::register_functions(db);
+  } catch (...) {
+    return SQLITE_NOMEM;
+  }
+}
+
+QUIVER_EXPORT int sqlite3_quiver_init(sqlite3* db, char** pzErrMsg, const sqlite3_api_routines* pApi) {
+  SQLITE_EXTENSION_INIT2(pApi);
+  (void)pzErrMsg;
+  return quiver_register(db);
+}

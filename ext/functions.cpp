@@ -1,0 +1,481 @@
+// The scalar and aggregate SQL functions. Each one decodes its arguments into
+// VectorViews, calls the vector layer or a kernel, and encodes the result.
+//
+// Argument rules (DESIGN §1): a vector is a BLOB or JSON array text. A BLOB
+// carrying one of Quiver's subtypes is of that type; a bare BLOB is of the
+// function's "bare type" (float32 for most, int8 for vector_int8, bit for
+// vector_bit and hamming_distance). JSON text is read as float32 numbers and
+// converted to the bare type. Every vector returned carries its subtype.
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "functions.h"
+#include "kernels.h"
+#include "vector.h"
+#include "vector_math.h"
+
+#ifndef QUIVER_VERSION
+#define QUIVER_VERSION "0.0.0"
+#endif
+
+namespace quiver {
+namespace {
+
+// Subtype values match sqlite-vec's, so vectors pass between the two
+// extensions inside one expression.
+constexpr unsigned kSubtypeFloat32 = 223;
+constexpr unsigned kSubtypeBit = 224;
+constexpr unsigned kSubtypeInt8 = 225;
+
+unsigned subtype_of(ElementType type) {
+  switch (type) {
+    case ElementType::Float32: return kSubtypeFloat32;
+    case ElementType::Int8: return kSubtypeInt8;
+    case ElementType::Bit: return kSubtypeBit;
+  }
+  return 0;
+}
+
+const char* function_name(sqlite3_context* ctx) { return static_cast<const char*>(sqlite3_user_data(ctx)); }
+
+void result_error(sqlite3_context* ctx, const std::string& message) {
+  std::string text = std::string(function_name(ctx)) + ": " + message;
+  sqlite3_result_error(ctx, text.c_str(), static_cast<int>(text.size()));
+}
+
+const char* sql_type_name(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "integer";
+    case SQLITE_FLOAT: return "real";
+    case SQLITE_TEXT: return "text";
+    case SQLITE_BLOB: return "blob";
+    default: return "null";
+  }
+}
+
+bool any_null(int argc, sqlite3_value** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return true;
+  return false;
+}
+
+// A decoded vector argument: borrowed from SQLite's value, or from `owned`
+// when it had to be parsed or converted.
+struct Arg {
+  VectorView view;
+  std::vector<float> parsed;
+  std::vector<unsigned char> owned;
+};
+
+// Decodes argv into *out; on failure sets the SQL error and returns false.
+bool decode(sqlite3_context* ctx, sqlite3_value* value, ElementType bare_type, Arg* out) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_BLOB: {
+      ElementType type = bare_type;
+      switch (sqlite3_value_subtype(value)) {
+        case kSubtypeFloat32: type = ElementType::Float32; break;
+        case kSubtypeInt8: type = ElementType::Int8; break;
+        case kSubtypeBit: type = ElementType::Bit; break;
+        default: break;
+      }
+      const void* data = sqlite3_value_blob(value);
+      int n = sqlite3_value_bytes(value);
+      if (n > 0 && !data) {
+        sqlite3_result_error_nomem(ctx);
+        return false;
+      }
+      Status s = view_blob(type, data, static_cast<size_t>(n), &out->view);
+      if (!s.ok()) result_error(ctx, s.message());
+      return s.ok();
+    }
+    case SQLITE_TEXT: {
+      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      int n = sqlite3_value_bytes(value);
+      if (!text) {
+        sqlite3_result_error_nomem(ctx);
+        return false;
+      }
+      Status s = parse_json(std::string_view(text, static_cast<size_t>(n)), &out->parsed);
+      if (!s.ok()) {
+        result_error(ctx, s.message());
+        return false;
+      }
+      uint32_t dims = static_cast<uint32_t>(out->parsed.size());
+      VectorView floats{ElementType::Float32, dims, out->parsed.data()};
+      if (bare_type == ElementType::Float32) {
+        out->view = floats;
+        return true;
+      }
+      if (bare_type == ElementType::Bit && dims % 8 != 0) {
+        result_error(ctx, "a bit vector needs a multiple of 8 dimensions, got " + std::to_string(dims));
+        return false;
+      }
+      out->owned.resize(encoded_size(bare_type, dims));
+      if (bare_type == ElementType::Int8) {
+        s = encode_int8_exact(out->parsed.data(), dims, out->owned.data());
+        if (!s.ok()) {
+          result_error(ctx, s.message());
+          return false;
+        }
+      } else {
+        quantize_bit(floats, out->owned.data());
+      }
+      out->view = VectorView{bare_type, dims, out->owned.data()};
+      return true;
+    }
+    default:
+      result_error(ctx, std::string("expected a vector (a BLOB or JSON array text), got ") +
+                            sql_type_name(sqlite3_value_type(value)));
+      return false;
+  }
+}
+
+bool require_numeric(sqlite3_context* ctx, const Arg& arg) {
+  if (arg.view.type != ElementType::Bit) return true;
+  result_error(ctx, "not defined for bit vectors");
+  return false;
+}
+
+bool require_same_shape(sqlite3_context* ctx, const Arg& a, const Arg& b) {
+  if (a.view.type != b.view.type) {
+    result_error(ctx, std::string("type mismatch: ") + element_type_name(a.view.type) + " vs " +
+                          element_type_name(b.view.type));
+    return false;
+  }
+  if (a.view.dims != b.view.dims) {
+    result_error(ctx, "dimension mismatch: expected " + std::to_string(a.view.dims) + ", got " +
+                          std::to_string(b.view.dims));
+    return false;
+  }
+  return true;
+}
+
+// Result memory comes from sqlite3_malloc64 and is handed to SQLite.
+class ResultBuffer {
+ public:
+  explicit ResultBuffer(size_t bytes) : bytes_(bytes), data_(sqlite3_malloc64(bytes)) {}
+  ~ResultBuffer() { sqlite3_free(data_); }
+  ResultBuffer(const ResultBuffer&) = delete;
+  ResultBuffer& operator=(const ResultBuffer&) = delete;
+  void* data() { return data_; }
+  float* floats() { return static_cast<float*>(data_); }
+  // Hands the buffer to SQLite as a vector of `type`.
+  void commit(sqlite3_context* ctx, ElementType type) {
+    sqlite3_result_blob64(ctx, data_, bytes_, sqlite3_free);
+    sqlite3_result_subtype(ctx, subtype_of(type));
+    data_ = nullptr;
+  }
+
+ private:
+  size_t bytes_;
+  void* data_;
+};
+
+// Sets a vector result, copying `v`; or NOMEM.
+void result_vector(sqlite3_context* ctx, const VectorView& v) {
+  ResultBuffer out(v.bytes());
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  std::memcpy(out.data(), v.data, v.bytes());
+  out.commit(ctx, v.type);
+}
+
+// ---- constructors and conversions -------------------------------------
+
+void fn_vector(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
+  if (a.view.type == ElementType::Float32) return result_vector(ctx, a.view);
+  ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  widen_to_float(a.view, out.floats());
+  out.commit(ctx, ElementType::Float32);
+}
+
+void fn_vector_int8(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (any_null(argc, argv)) return;
+  Int8Scale scale = Int8Scale::Max;
+  if (argc == 2) {
+    const char* mode = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+    if (mode && std::strcmp(mode, "unit") == 0) {
+      scale = Int8Scale::Unit;
+    } else if (mode && std::strcmp(mode, "max") == 0) {
+      scale = Int8Scale::Max;
+    } else {
+      return result_error(ctx, std::string("unknown scaling \"") + (mode ? mode : "") +
+                                   "\" (expected 'max' or 'unit')");
+    }
+  }
+  // With a scaling argument the input is always floats to quantize.
+  Arg a;
+  if (!decode(ctx, argv[0], argc == 2 ? ElementType::Float32 : ElementType::Int8, &a)) return;
+  if (a.view.type == ElementType::Int8 && argc == 1) return result_vector(ctx, a.view);
+  if (!require_numeric(ctx, a)) return;
+  ResultBuffer out(encoded_size(ElementType::Int8, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  Status s = quantize_int8(a.view, scale, out.data());
+  if (!s.ok()) return result_error(ctx, s.message());
+  out.commit(ctx, ElementType::Int8);
+}
+
+void fn_vector_bit(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Bit, &a)) return;
+  if (a.view.type == ElementType::Bit) return result_vector(ctx, a.view);
+  if (a.view.dims % 8 != 0)
+    return result_error(ctx, "a bit vector needs a multiple of 8 dimensions, got " + std::to_string(a.view.dims));
+  ResultBuffer out(encoded_size(ElementType::Bit, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  quantize_bit(a.view, out.data());
+  out.commit(ctx, ElementType::Bit);
+}
+
+void fn_vector_to_json(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
+  std::string json = to_json(a.view);
+  sqlite3_result_text64(ctx, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+// ---- inspection --------------------------------------------------------
+
+void fn_vector_dims(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
+  sqlite3_result_int64(ctx, a.view.dims);
+}
+
+void fn_vector_type(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
+  sqlite3_result_text(ctx, element_type_name(a.view.type), -1, SQLITE_STATIC);
+}
+
+void fn_vector_norm(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  sqlite3_result_double(ctx, vector_norm(a.view));
+}
+
+// ---- arithmetic --------------------------------------------------------
+
+void fn_vector_normalize(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  Status s = vector_normalize(a.view, out.floats());
+  if (!s.ok()) return result_error(ctx, s.message());
+  out.commit(ctx, ElementType::Float32);
+}
+
+template <Status (*Op)(const VectorView&, const VectorView&, float*)>
+void fn_elementwise(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a, b;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) ||
+      !decode(ctx, argv[1], ElementType::Float32, &b) || !require_numeric(ctx, a) ||
+      !require_same_shape(ctx, a, b))
+    return;
+  ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  Status s = Op(a.view, b.view, out.floats());
+  if (!s.ok()) return result_error(ctx, s.message());
+  out.commit(ctx, ElementType::Float32);
+}
+
+void fn_vector_scale(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  int t = sqlite3_value_type(argv[1]);
+  if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
+    return result_error(ctx, std::string("scale factor must be a number, got ") + sql_type_name(t));
+  ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  Status s = vector_scale(a.view, sqlite3_value_double(argv[1]), out.floats());
+  if (!s.ok()) return result_error(ctx, s.message());
+  out.commit(ctx, ElementType::Float32);
+}
+
+void fn_vector_slice(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
+  for (int i = 1; i <= 2; ++i)
+    if (sqlite3_value_type(argv[i]) != SQLITE_INTEGER)
+      return result_error(ctx, std::string(i == 1 ? "start" : "end") + " must be an integer, got " +
+                                   sql_type_name(sqlite3_value_type(argv[i])));
+  VectorView slice;
+  Status s = vector_slice(a.view, sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2]), &slice);
+  if (!s.ok()) return result_error(ctx, s.message());
+  result_vector(ctx, slice);
+}
+
+// ---- distances ---------------------------------------------------------
+
+enum class Measure { CosineSimilarity, CosineDistance, Dot, L2 };
+
+template <Measure M>
+void fn_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a, b;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) ||
+      !decode(ctx, argv[1], ElementType::Float32, &b) || !require_same_shape(ctx, a, b))
+    return;
+  if (a.view.type == ElementType::Bit) return result_error(ctx, "not defined for bit vectors (use hamming_distance)");
+  const Kernels& k = active_kernels();
+  bool f32 = a.view.type == ElementType::Float32;
+  const void* x = a.view.data;
+  const void* y = b.view.data;
+  size_t n = a.view.dims;
+  switch (M) {
+    case Measure::Dot:
+      return sqlite3_result_double(ctx, (f32 ? k.f32_dot : k.i8_dot)(x, y, n));
+    case Measure::L2:
+      return sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_l2sq : k.i8_l2sq)(x, y, n)));
+    case Measure::CosineSimilarity:
+    case Measure::CosineDistance: {
+      double d = (f32 ? k.f32_cosine : k.i8_cosine)(x, y, n);
+      if (std::isnan(d)) return result_error(ctx, "undefined for a zero vector");
+      return sqlite3_result_double(ctx, M == Measure::CosineDistance ? d : 1 - d);
+    }
+  }
+}
+
+void fn_hamming_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a, b;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Bit, &a) ||
+      !decode(ctx, argv[1], ElementType::Bit, &b))
+    return;
+  for (const Arg* arg : {&a, &b})
+    if (arg->view.type != ElementType::Bit)
+      return result_error(ctx, std::string("expects bit vectors, got ") + element_type_name(arg->view.type) +
+                                   " (convert with vector_bit)");
+  if (!require_same_shape(ctx, a, b)) return;
+  double d = active_kernels().bit_hamming(a.view.data, b.view.data, a.view.bytes());
+  sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(d));
+}
+
+// ---- vector_mean aggregate ---------------------------------------------
+
+// Lives in SQLite's aggregate context (zero-filled on first use).
+struct MeanState {
+  double* sums;  // sqlite3_malloc64'd, dims entries
+  uint32_t dims;
+  int64_t count;
+};
+
+void mean_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (any_null(argc, argv)) return;
+  auto* state = static_cast<MeanState*>(sqlite3_aggregate_context(ctx, sizeof(MeanState)));
+  if (!state) return sqlite3_result_error_nomem(ctx);
+  Arg a;
+  if (!decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  if (!state->sums) {
+    state->sums = static_cast<double*>(sqlite3_malloc64(sizeof(double) * a.view.dims));
+    if (!state->sums) return sqlite3_result_error_nomem(ctx);
+    std::memset(state->sums, 0, sizeof(double) * a.view.dims);
+    state->dims = a.view.dims;
+  } else if (a.view.dims != state->dims) {
+    return result_error(ctx, "dimension mismatch: expected " + std::to_string(state->dims) + ", got " +
+                                 std::to_string(a.view.dims));
+  }
+  for (uint32_t i = 0; i < a.view.dims; ++i) state->sums[i] += a.view.element(i);
+  state->count++;
+}
+
+void mean_final(sqlite3_context* ctx) {
+  auto* state = static_cast<MeanState*>(sqlite3_aggregate_context(ctx, 0));
+  if (!state || !state->sums) return;  // no rows: NULL
+  ResultBuffer out(encoded_size(ElementType::Float32, state->dims));
+  if (out.data()) {
+    for (uint32_t i = 0; i < state->dims; ++i) out.floats()[i] = static_cast<float>(state->sums[i] / state->count);
+    out.commit(ctx, ElementType::Float32);
+  } else {
+    sqlite3_result_error_nomem(ctx);
+  }
+  sqlite3_free(state->sums);
+  state->sums = nullptr;
+}
+
+// ---- about -------------------------------------------------------------
+
+void fn_quiver_version(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_text(ctx, QUIVER_VERSION, -1, SQLITE_STATIC);
+}
+
+void fn_quiver_simd(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_text(ctx, active_kernels().name, -1, SQLITE_STATIC);
+}
+
+// ---- registration ------------------------------------------------------
+
+using ScalarFn = void (*)(sqlite3_context*, int, sqlite3_value**);
+
+// No C++ exception may cross into SQLite.
+template <ScalarFn F>
+void guarded(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
+  try {
+    F(ctx, argc, argv);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  } catch (...) {
+    sqlite3_result_error(ctx, "quiver: internal error", -1);
+  }
+}
+
+void guarded_mean_final(sqlite3_context* ctx) noexcept {
+  try {
+    mean_final(ctx);
+  } catch (...) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+constexpr int kPure = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+constexpr int kTakesVector = kPure | SQLITE_SUBTYPE;
+constexpr int kMakesVector = kTakesVector | SQLITE_RESULT_SUBTYPE;
+
+struct FunctionDef {
+  const char* name;
+  int nargs;
+  int flags;
+  ScalarFn fn;
+};
+
+const FunctionDef kFunctions[] = {
+    {"vector", 1, kMakesVector, guarded<fn_vector>},
+    {"vector_int8", 1, kMakesVector, guarded<fn_vector_int8>},
+    {"vector_int8", 2, kMakesVector, guarded<fn_vector_int8>},
+    {"vector_bit", 1, kMakesVector, guarded<fn_vector_bit>},
+    {"vector_to_json", 1, kTakesVector, guarded<fn_vector_to_json>},
+    {"vector_dims", 1, kTakesVector, guarded<fn_vector_dims>},
+    {"vector_type", 1, kTakesVector, guarded<fn_vector_type>},
+    {"vector_norm", 1, kTakesVector, guarded<fn_vector_norm>},
+    {"vector_normalize", 1, kMakesVector, guarded<fn_vector_normalize>},
+    {"vector_add", 2, kMakesVector, guarded<fn_elementwise<vector_add>>},
+    {"vector_sub", 2, kMakesVector, guarded<fn_elementwise<vector_sub>>},
+    {"vector_scale", 2, kMakesVector, guarded<fn_vector_scale>},
+    {"vector_slice", 3, kMakesVector, guarded<fn_vector_slice>},
+    {"cosine_similarity", 2, kTakesVector, guarded<fn_distance<Measure::CosineSimilarity>>},
+    {"cosine_distance", 2, kTakesVector, guarded<fn_distance<Measure::CosineDistance>>},
+    {"dot_product", 2, kTakesVector, guarded<fn_distance<Measure::Dot>>},
+    {"l2_distance", 2, kTakesVector, guarded<fn_distance<Measure::L2>>},
+    {"hamming_distance", 2, kTakesVector, guarded<fn_hamming_distance>},
+    {"quiver_version", 0, kPure, guarded<fn_quiver_version>},
+    {"quiver_simd", 0, kPure, guarded<fn_quiver_simd>},
+};
+
+}  // namespace
+
+int register_functions(sqlite3* db) {
+  active_kernels();  // choose the kernel family once, at load
+  for (const FunctionDef& f : kFunctions) {
+    int rc = sqlite3_create_function_v2(db, f.name, f.nargs, f.flags, const_cast<char*>(f.name), f.fn, nullptr,
+                                        nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return sqlite3_create_function_v2(db, "vector_mean", 1, kMakesVector, const_cast<char*>("vector_mean"), nullptr,
+                                    guarded<mean_step>, guarded_mean_final, nullptr);
+}
+
+}  // namespace quiver

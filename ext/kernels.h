@@ -1,0 +1,53 @@
+// Distance kernels: one signature for every kernel, a scalar reference for
+// each, and SIMD versions (xsimd) chosen once per process at run time.
+//
+// Every kernel reads exactly n elements of a and b (n > 0), which may be
+// unaligned, and never reads past them. For bit vectors n counts bytes.
+// The scalar table is the reference the SIMD tables are tested against.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+namespace quiver {
+
+using DistanceKernel = double (*)(const void* a, const void* b, size_t n);
+
+struct Kernels {
+  const char* name;            // the kernel family, as quiver_simd() reports it
+  DistanceKernel f32_dot;      // sum a[i]*b[i]
+  DistanceKernel f32_l2sq;     // sum (a[i]-b[i])^2
+  DistanceKernel f32_cosine;   // 1 - a.b / (|a| |b|); NaN if a or b is zero
+  DistanceKernel i8_dot;       // exact integer sums, returned as double
+  DistanceKernel i8_l2sq;
+  DistanceKernel i8_cosine;
+  DistanceKernel bit_hamming;  // differing bits over n bytes
+};
+
+// Kernel families, best last within each architecture.
+enum class Isa { Scalar, Sse42, Avx2, Avx512, Neon };
+constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Sse42, Isa::Avx2, Isa::Avx512, Isa::Neon};
+
+const char* isa_name(Isa isa);
+
+// The reference implementation: plain loops, double accumulators.
+const Kernels& scalar_kernels();
+
+// The table for `isa`, or nullptr when it was not built for this
+// architecture or this CPU (and OS) cannot run it.
+const Kernels* kernels_for(Isa isa);
+
+// The table in use: the best family this CPU runs, unless the environment
+// variable QUIVER_SIMD names another runnable family. Chosen on first call.
+const Kernels& active_kernels();
+
+// Cosine distance from its three sums; NaN when either norm is zero.
+inline double cosine_from_sums(double dot, double aa, double bb) {
+  if (aa == 0 || bb == 0) return NAN;
+  double similarity = dot / std::sqrt(aa * bb);
+  if (similarity > 1) similarity = 1;
+  if (similarity < -1) similarity = -1;
+  return 1 - similarity;
+}
+
+}  // namespace quiver

@@ -1,0 +1,231 @@
+#include "vector.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace quiver {
+
+namespace {
+
+std::string str(size_t n) { return std::to_string(n); }
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+Status json_error(const char* what, size_t offset) {
+  return Status::error(std::string("malformed JSON vector: ") + what + " at offset " + str(offset));
+}
+
+// Reads one JSON number at p as a correctly rounded float32. Returns nullptr
+// for a token that is not a JSON number. Values beyond float32's range set
+// *out_of_range; values below it round to a subnormal or zero.
+const char* read_number(const char* p, const char* end, float* out, bool* out_of_range) {
+  *out_of_range = false;
+  const char* digits = (p < end && *p == '-') ? p + 1 : p;
+  if (digits >= end || !is_digit(*digits)) return nullptr;  // also rejects inf, nan, +1, .5
+  auto r = std::from_chars(p, end, *out, std::chars_format::general);
+  if (r.ec == std::errc()) return r.ptr;
+  if (r.ec != std::errc::result_out_of_range) return nullptr;
+  double wide = 0;
+  auto rd = std::from_chars(p, end, wide, std::chars_format::general);
+  if (rd.ec == std::errc() && std::fabs(wide) < 1.0) {
+    *out = static_cast<float>(wide);  // float32 underflow
+    return rd.ptr;
+  }
+  *out_of_range = true;
+  return r.ptr;
+}
+
+}  // namespace
+
+const char* element_type_name(ElementType type) {
+  switch (type) {
+    case ElementType::Float32: return "float32";
+    case ElementType::Int8: return "int8";
+    case ElementType::Bit: return "bit";
+  }
+  return "?";
+}
+
+size_t encoded_size(ElementType type, uint32_t dims) {
+  switch (type) {
+    case ElementType::Float32: return size_t{dims} * 4;
+    case ElementType::Int8: return dims;
+    case ElementType::Bit: return dims / 8;
+  }
+  return 0;
+}
+
+float VectorView::f32(uint32_t i) const {
+  float x;
+  std::memcpy(&x, static_cast<const unsigned char*>(data) + size_t{i} * 4, 4);
+  return x;
+}
+
+int8_t VectorView::i8(uint32_t i) const { return static_cast<const int8_t*>(data)[i]; }
+
+bool VectorView::bit(uint32_t i) const {
+  return (static_cast<const unsigned char*>(data)[i / 8] >> (i % 8)) & 1;
+}
+
+double VectorView::element(uint32_t i) const {
+  switch (type) {
+    case ElementType::Float32: return f32(i);
+    case ElementType::Int8: return i8(i);
+    case ElementType::Bit: return bit(i) ? 1.0 : 0.0;
+  }
+  return 0;
+}
+
+Status view_blob(ElementType type, const void* data, size_t nbytes, VectorView* out) {
+  if (nbytes == 0) return Status::error("empty vector");
+  size_t dims = 0;
+  switch (type) {
+    case ElementType::Float32:
+      if (nbytes % 4 != 0)
+        return Status::error("blob of " + str(nbytes) +
+                             " bytes is not a float32 vector (length must be a multiple of 4)");
+      dims = nbytes / 4;
+      break;
+    case ElementType::Int8: dims = nbytes; break;
+    case ElementType::Bit: dims = nbytes * 8; break;
+  }
+  if (dims > kMaxDims)
+    return Status::error(str(dims) + " dimensions exceed the maximum of " + str(kMaxDims));
+  if (type == ElementType::Float32) {
+    const unsigned char* bytes = static_cast<const unsigned char*>(data);
+    // Exponent all ones means NaN or Inf; checked on the bits so the loop
+    // vectorizes and never raises floating-point exceptions.
+    uint32_t bad = 0;
+    for (size_t i = 0; i < dims; ++i) {
+      uint32_t w;
+      std::memcpy(&w, bytes + 4 * i, 4);
+      bad |= ((w & 0x7f800000u) == 0x7f800000u);
+    }
+    if (bad) {
+      for (size_t i = 0; i < dims; ++i) {
+        uint32_t w;
+        std::memcpy(&w, bytes + 4 * i, 4);
+        if ((w & 0x7f800000u) == 0x7f800000u)
+          return Status::error("element " + str(i) + ((w & 0x007fffffu) ? " is NaN" : " is infinite"));
+      }
+    }
+  }
+  out->type = type;
+  out->dims = static_cast<uint32_t>(dims);
+  out->data = data;
+  return Status();
+}
+
+Status parse_json(std::string_view text, std::vector<float>* out) {
+  out->clear();
+  const char* begin = text.data();
+  const char* p = begin;
+  const char* end = begin + text.size();
+  auto skip = [&] { while (p < end && is_space(*p)) ++p; };
+  skip();
+  if (p == end || *p != '[') return json_error("expected '['", p - begin);
+  ++p;
+  skip();
+  if (p < end && *p == ']') return Status::error("empty vector");
+  // Reserve by counting separators: one allocation, and the dimension limit
+  // is enforced before any large allocation.
+  size_t commas = 0;
+  for (const char* q = p; q < end; ++q) commas += (*q == ',');
+  if (commas >= kMaxDims) return Status::error("more than " + str(kMaxDims) + " dimensions");
+  out->reserve(commas + 1);
+  for (;;) {
+    skip();
+    float value;
+    bool out_of_range;
+    const char* next = read_number(p, end, &value, &out_of_range);
+    if (!next) return json_error("expected a number", p - begin);
+    if (out_of_range)
+      return Status::error("element " + str(out->size()) + " (" + std::string(p, next) +
+                           ") is out of float32 range");
+    out->push_back(value);
+    p = next;
+    skip();
+    if (p < end && *p == ',') { ++p; continue; }
+    if (p < end && *p == ']') { ++p; break; }
+    return json_error("expected ',' or ']'", p - begin);
+  }
+  skip();
+  if (p != end) return json_error("unexpected text after ']'", p - begin);
+  return Status();
+}
+
+std::string to_json(const VectorView& v) {
+  std::string s;
+  s.reserve(size_t{v.dims} * (v.type == ElementType::Float32 ? 12 : 4) + 2);
+  s.push_back('[');
+  char buf[32];
+  for (uint32_t i = 0; i < v.dims; ++i) {
+    if (i) s.push_back(',');
+    std::to_chars_result r{};
+    switch (v.type) {
+      case ElementType::Float32: r = std::to_chars(buf, buf + sizeof buf, v.f32(i)); break;
+      case ElementType::Int8: r = std::to_chars(buf, buf + sizeof buf, int{v.i8(i)}); break;
+      case ElementType::Bit: r = std::to_chars(buf, buf + sizeof buf, int{v.bit(i)}); break;
+    }
+    s.append(buf, r.ptr);
+  }
+  s.push_back(']');
+  return s;
+}
+
+void encode_float32(const float* values, uint32_t dims, void* out) {
+  std::memcpy(out, values, size_t{dims} * 4);
+}
+
+Status encode_int8_exact(const float* values, uint32_t dims, void* out) {
+  int8_t* q = static_cast<int8_t*>(out);
+  for (uint32_t i = 0; i < dims; ++i) {
+    float x = values[i];
+    if (x != std::nearbyint(x) || x < -128 || x > 127) {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, x);
+      return Status::error("element " + str(i) + " (" + std::string(buf, r.ptr) +
+                           ") is not an integer in [-128, 127]");
+    }
+    q[i] = static_cast<int8_t>(x);
+  }
+  return Status();
+}
+
+Status quantize_int8(const VectorView& v, Int8Scale scale, void* out) {
+  int8_t* q = static_cast<int8_t*>(out);
+  double factor = 127.0;
+  if (scale == Int8Scale::Max) {
+    double max_abs = 0;
+    for (uint32_t i = 0; i < v.dims; ++i) max_abs = std::fmax(max_abs, std::fabs(v.element(i)));
+    factor = max_abs > 0 ? 127.0 / max_abs : 0.0;
+  }
+  for (uint32_t i = 0; i < v.dims; ++i) {
+    double x = v.element(i);
+    if (scale == Int8Scale::Unit && (x < -1.0 || x > 1.0))
+      return Status::error("element " + str(i) + " is outside [-1, 1] for 'unit' scaling");
+    double r = std::nearbyint(x * factor);
+    q[i] = static_cast<int8_t>(std::fmin(127.0, std::fmax(-127.0, r)));
+  }
+  return Status();
+}
+
+void quantize_bit(const VectorView& v, void* out) {
+  unsigned char* bits = static_cast<unsigned char*>(out);
+  std::memset(bits, 0, v.dims / 8);
+  for (uint32_t i = 0; i < v.dims; ++i)
+    if (v.element(i) > 0) bits[i / 8] |= static_cast<unsigned char>(1u << (i % 8));
+}
+
+void widen_to_float(const VectorView& v, float* out) {
+  if (v.type == ElementType::Float32) {
+    std::memcpy(out, v.data, size_t{v.dims} * 4);
+    return;
+  }
+  for (uint32_t i = 0; i < v.dims; ++i) out[i] = static_cast<float>(v.element(i));
+}
+
+}  // namespace quiver
