@@ -14,6 +14,7 @@
 
 #include "functions.h"
 #include "kernels.h"
+#include "sql_value.h"
 #include "vector.h"
 #include "vector_math.h"
 
@@ -24,36 +25,11 @@
 namespace quiver {
 namespace {
 
-// Subtype values match sqlite-vec's, so vectors pass between the two
-// extensions inside one expression.
-constexpr unsigned kSubtypeFloat32 = 223;
-constexpr unsigned kSubtypeBit = 224;
-constexpr unsigned kSubtypeInt8 = 225;
-
-unsigned subtype_of(ElementType type) {
-  switch (type) {
-    case ElementType::Float32: return kSubtypeFloat32;
-    case ElementType::Int8: return kSubtypeInt8;
-    case ElementType::Bit: return kSubtypeBit;
-  }
-  return 0;
-}
-
 const char* function_name(sqlite3_context* ctx) { return static_cast<const char*>(sqlite3_user_data(ctx)); }
 
 void result_error(sqlite3_context* ctx, const std::string& message) {
   std::string text = std::string(function_name(ctx)) + ": " + message;
   sqlite3_result_error(ctx, text.c_str(), static_cast<int>(text.size()));
-}
-
-const char* sql_type_name(int type) {
-  switch (type) {
-    case SQLITE_INTEGER: return "integer";
-    case SQLITE_FLOAT: return "real";
-    case SQLITE_TEXT: return "text";
-    case SQLITE_BLOB: return "blob";
-    default: return "null";
-  }
 }
 
 bool any_null(int argc, sqlite3_value** argv) {
@@ -62,75 +38,13 @@ bool any_null(int argc, sqlite3_value** argv) {
   return false;
 }
 
-// A decoded vector argument: borrowed from SQLite's value, or from `owned`
-// when it had to be parsed or converted.
-struct Arg {
-  VectorView view;
-  std::vector<float> parsed;
-  std::vector<unsigned char> owned;
-};
+using Arg = DecodedVector;
 
-// Decodes argv into *out; on failure sets the SQL error and returns false.
+// Decodes one argument; on failure sets the SQL error and returns false.
 bool decode(sqlite3_context* ctx, sqlite3_value* value, ElementType bare_type, Arg* out) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_BLOB: {
-      ElementType type = bare_type;
-      switch (sqlite3_value_subtype(value)) {
-        case kSubtypeFloat32: type = ElementType::Float32; break;
-        case kSubtypeInt8: type = ElementType::Int8; break;
-        case kSubtypeBit: type = ElementType::Bit; break;
-        default: break;
-      }
-      const void* data = sqlite3_value_blob(value);
-      int n = sqlite3_value_bytes(value);
-      if (n > 0 && !data) {
-        sqlite3_result_error_nomem(ctx);
-        return false;
-      }
-      Status s = view_blob(type, data, static_cast<size_t>(n), &out->view);
-      if (!s.ok()) result_error(ctx, s.message());
-      return s.ok();
-    }
-    case SQLITE_TEXT: {
-      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      int n = sqlite3_value_bytes(value);
-      if (!text) {
-        sqlite3_result_error_nomem(ctx);
-        return false;
-      }
-      Status s = parse_json(std::string_view(text, static_cast<size_t>(n)), &out->parsed);
-      if (!s.ok()) {
-        result_error(ctx, s.message());
-        return false;
-      }
-      uint32_t dims = static_cast<uint32_t>(out->parsed.size());
-      VectorView floats{ElementType::Float32, dims, out->parsed.data()};
-      if (bare_type == ElementType::Float32) {
-        out->view = floats;
-        return true;
-      }
-      if (bare_type == ElementType::Bit && dims % 8 != 0) {
-        result_error(ctx, "a bit vector needs a multiple of 8 dimensions, got " + std::to_string(dims));
-        return false;
-      }
-      out->owned.resize(encoded_size(bare_type, dims));
-      if (bare_type == ElementType::Int8) {
-        s = encode_int8_exact(out->parsed.data(), dims, out->owned.data());
-        if (!s.ok()) {
-          result_error(ctx, s.message());
-          return false;
-        }
-      } else {
-        quantize_bit(floats, out->owned.data());
-      }
-      out->view = VectorView{bare_type, dims, out->owned.data()};
-      return true;
-    }
-    default:
-      result_error(ctx, std::string("expected a vector (a BLOB or JSON array text), got ") +
-                            sql_type_name(sqlite3_value_type(value)));
-      return false;
-  }
+  Status s = decode_vector(value, bare_type, out);
+  if (!s.ok()) result_error(ctx, s.message());
+  return s.ok();
 }
 
 bool require_numeric(sqlite3_context* ctx, const Arg& arg) {

@@ -1,0 +1,17 @@
+# Runs one SQL golden test (see SqlTests.cmake). stdbuf keeps the shell's
+# results and its error lines in the order they were produced.
+set(ENV{QUIVER_SIMD} "${FAMILY}")
+execute_process(
+  COMMAND ${STDBUF} -o0 -e0 ${SQLITE3} -batch -cmd ".load ${MODULE}" :memory:
+  INPUT_FILE ${SCRIPT}
+  OUTPUT_VARIABLE actual
+  ERROR_VARIABLE actual
+  RESULT_VARIABLE rc)
+file(READ ${EXPECTED} expected)
+if(NOT actual STREQUAL expected)
+  get_filename_component(name "${SCRIPT}" NAME_WE)
+  set(actual_path "${OUT_DIR}/${name}.${FAMILY}.actual")
+  file(WRITE "${actual_path}" "${actual}")
+  execute_process(COMMAND diff -u ${EXPECTED} ${actual_path})
+  message(FATAL_ERROR "output differs from ${EXPECTED} (kernel family ${FAMILY}); actual output in ${actual_path}")
+endif()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Quiver needs for one purpose, if any are
+# missing: build (the extension), test (build + tests), demo (build + npm for
+# the GloVe data), bench (demo + the peers' references).
+#   cmake/install-deps.sh test
+set -euo pipefail
+purpose=${1:-build}
+packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev)
+case "$purpose" in
+  build) ;;
+  test) packages+=(catch2) ;;
+  demo) packages+=(npm) ;;
+  bench) packages+=(npm catch2 python3) ;;
+  *) echo "install-deps.sh: unknown purpose \"$purpose\" (build, test, demo or bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing ${missing[*]} ..." >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null; then
+  sudo=(sudo)
+else
+  echo "install-deps.sh: please install: ${missing[*]}" >&2
+  exit 1
+fi
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null

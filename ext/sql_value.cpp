@@ -1,0 +1,71 @@
+#include "sql_value.h"
+
+#include <new>
+
+namespace quiver {
+
+unsigned subtype_of(ElementType type) {
+  switch (type) {
+    case ElementType::Float32: return kSubtypeFloat32;
+    case ElementType::Int8: return kSubtypeInt8;
+    case ElementType::Bit: return kSubtypeBit;
+  }
+  return 0;
+}
+
+const char* sql_type_name(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "integer";
+    case SQLITE_FLOAT: return "real";
+    case SQLITE_TEXT: return "text";
+    case SQLITE_BLOB: return "blob";
+    default: return "null";
+  }
+}
+
+Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector* out) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_BLOB: {
+      ElementType type = bare_type;
+      switch (sqlite3_value_subtype(value)) {
+        case kSubtypeFloat32: type = ElementType::Float32; break;
+        case kSubtypeInt8: type = ElementType::Int8; break;
+        case kSubtypeBit: type = ElementType::Bit; break;
+        default: break;
+      }
+      const void* data = sqlite3_value_blob(value);
+      int n = sqlite3_value_bytes(value);
+      if (n > 0 && !data) throw std::bad_alloc();
+      return view_blob(type, data, static_cast<size_t>(n), &out->view);
+    }
+    case SQLITE_TEXT: {
+      const char* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      int n = sqlite3_value_bytes(value);
+      if (!text) throw std::bad_alloc();
+      Status s = parse_json(std::string_view(text, static_cast<size_t>(n)), &out->parsed);
+      if (!s.ok()) return s;
+      uint32_t dims = static_cast<uint32_t>(out->parsed.size());
+      VectorView floats{ElementType::Float32, dims, out->parsed.data()};
+      if (bare_type == ElementType::Float32) {
+        out->view = floats;
+        return Status();
+      }
+      if (bare_type == ElementType::Bit && dims % 8 != 0)
+        return Status::error("a bit vector needs a multiple of 8 dimensions, got " + std::to_string(dims));
+      out->owned.resize(encoded_size(bare_type, dims));
+      if (bare_type == ElementType::Int8) {
+        s = encode_int8_exact(out->parsed.data(), dims, out->owned.data());
+        if (!s.ok()) return s;
+      } else {
+        quantize_bit(floats, out->owned.data());
+      }
+      out->view = VectorView{bare_type, dims, out->owned.data()};
+      return Status();
+    }
+    default:
+      return Status::error(std::string("expected a vector (a BLOB or JSON array text), got ") +
+                           sql_type_name(sqlite3_value_type(value)));
+  }
+}
+
+}  // namespace quiver

@@ -1,0 +1,43 @@
+// Vectors in and out of SQLite values: the subtype rules of DESIGN §1, shared
+// by the SQL functions and the virtual table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sqlite_api.h"
+#include "vector.h"
+
+namespace quiver {
+
+// Subtype values match sqlite-vec's, so vectors pass between the two
+// extensions inside one expression.
+constexpr unsigned kSubtypeFloat32 = 223;
+constexpr unsigned kSubtypeBit = 224;
+constexpr unsigned kSubtypeInt8 = 225;
+
+unsigned subtype_of(ElementType type);
+
+// A decoded vector value: borrowed from SQLite's value, or from `parsed` /
+// `owned` when it had to be parsed or converted. Not copyable: `view` may
+// point into its own buffers.
+struct DecodedVector {
+  DecodedVector() = default;
+  DecodedVector(const DecodedVector&) = delete;
+  DecodedVector& operator=(const DecodedVector&) = delete;
+
+  VectorView view;
+  std::vector<float> parsed;
+  std::vector<unsigned char> owned;
+};
+
+// Decodes a BLOB or JSON text value. A BLOB with one of Quiver's subtypes is
+// of that type, a bare BLOB is of `bare_type`; JSON numbers are converted to
+// `bare_type` (int8: exact integers; bit: by sign). NULL is the caller's to
+// handle. Out of memory throws std::bad_alloc.
+Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector* out);
+
+// "integer", "real", "text", "blob" or "null".
+const char* sql_type_name(int type);
+
+}  // namespace quiver
