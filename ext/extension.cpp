@@ -3,6 +3,7 @@
 #include "quiver.h"
 
 #include "functions.h"
+#include "vtab.h"
 #include "sqlite_api.h"
 
 SQLITE_EXTENSION_INIT1
@@ -11,7 +12,8 @@ SQLITE_EXTENSION_INIT1
 
 QUIVER_EXPORT int quiver_register(sqlite3* db) {
   try {
-    return quiver::register_functions(db);
+    int rc = quiver::register_functions(db);
+    return rc == SQLITE_OK ? quiver::register_vtab(db) : rc;
   } catch (...) {
     return SQLITE_NOMEM;
   }

@@ -1,0 +1,596 @@
+#include "store.h"
+
+#include <cstring>
+#include <new>
+
+namespace quiver {
+
+const char* const kShadowParts[] = {"config", "chunks", "vectors", "rows", nullptr};
+
+bool is_shadow_part(const char* suffix) {
+  for (const char* const* p = kShadowParts; *p; ++p)
+    if (sqlite3_stricmp(suffix, *p) == 0) return true;
+  return false;
+}
+
+void check_rc(sqlite3* db, int rc) {
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+  if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+  throw SqlError(rc, sqlite3_errmsg(db));
+}
+
+namespace {
+
+// printf into a std::string with SQLite's %w / %Q quoting.
+template <class... Args>
+std::string sql_format(const char* format, Args... args) {
+  char* text = sqlite3_mprintf(format, args...);
+  if (!text) throw std::bad_alloc();
+  std::string s(text);
+  sqlite3_free(text);
+  return s;
+}
+
+// Resets and unbinds a cached statement when it goes out of scope, so blob
+// memory bound to it is released (FTS5's habit).
+class Use {
+ public:
+  Use(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Use() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  // Steps once: true for a row, false when done; throws on error.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    check_rc(db_, sqlite3_reset(stmt_));
+    check_rc(db_, rc);
+    return false;
+  }
+  Use& bind(int i, int64_t v) {
+    check_rc(db_, sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Use& bind(int i, sqlite3_value* v) {
+    check_rc(db_, v ? sqlite3_bind_value(stmt_, i, v) : sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  Use& bind(int i, const std::string& v) {
+    check_rc(db_, sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Use& bind_blob(int i, const void* p, size_t n) {
+    check_rc(db_, sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
+    return *this;
+  }
+  int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }
+  sqlite3_stmt* get() { return stmt_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+enum StatementId {
+  kConfigGet,
+  kConfigSet,
+  kChunkGet,
+  kChunkLast,
+  kChunkInsert,
+  kChunkSetCount,
+  kChunkSetCapacity,
+  kChunkDelete,
+  kChunksOfList,
+  kChunksAll,
+  kVectorsInsert,
+  kVectorsReplace,
+  kVectorsDelete,
+  kRowLocate,
+  kRowInsert,
+  kRowUpdateValues,
+  kRowMove,
+  kRowDelete,
+  kRowCount,
+  kStatementCount
+};
+
+// Fixed SQL templates; %1$w is the schema, %2$w the table name. Column lists
+// of T_rows depend on the declaration and are filled in by sql_for().
+const char* const kStatementSql[kStatementCount] = {
+    "SELECT value FROM \"%w\".\"%w_config\" WHERE key = ?1",
+    "INSERT OR REPLACE INTO \"%w\".\"%w_config\"(key, value) VALUES (?1, ?2)",
+    "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" WHERE id = ?1",
+    "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" WHERE list = ?1 ORDER BY id DESC LIMIT 1",
+    "INSERT INTO \"%w\".\"%w_chunks\"(list, count, capacity) VALUES (?1, 0, ?2)",
+    "UPDATE \"%w\".\"%w_chunks\" SET count = ?2 WHERE id = ?1",
+    "UPDATE \"%w\".\"%w_chunks\" SET capacity = ?2 WHERE id = ?1",
+    "DELETE FROM \"%w\".\"%w_chunks\" WHERE id = ?1",
+    "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" WHERE list = ?1 ORDER BY id",
+    "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" ORDER BY id",
+    "INSERT INTO \"%w\".\"%w_vectors\"(id, rowids, vectors) VALUES (?1, zeroblob(?2), zeroblob(?3))",
+    "UPDATE \"%w\".\"%w_vectors\" SET rowids = ?2, vectors = ?3 WHERE id = ?1",
+    "DELETE FROM \"%w\".\"%w_vectors\" WHERE id = ?1",
+    "SELECT chunk, slot FROM \"%w\".\"%w_rows\" WHERE rowid = ?1",
+    nullptr,  // kRowInsert
+    nullptr,  // kRowUpdateValues
+    "UPDATE \"%w\".\"%w_rows\" SET chunk = ?2, slot = ?3 WHERE rowid = ?1",
+    "DELETE FROM \"%w\".\"%w_rows\" WHERE rowid = ?1",
+    "SELECT count(*) FROM \"%w\".\"%w_rows\"",
+};
+
+ChunkInfo chunk_from(Use& q) {
+  return ChunkInfo{q.int_at(0), q.int_at(1), q.int_at(2), q.int_at(3)};
+}
+
+}  // namespace
+
+// One incremental-blob handle on a column of T_vectors, opened per operation
+// and closed on scope exit: an open handle counts as a running statement and
+// would keep the transaction from committing.
+class Store::Blob {
+ public:
+  Blob(Store& store, const char* column, bool write) : store_(store), column_(column), write_(write) {}
+  ~Blob() {
+    if (handle_) sqlite3_blob_close(handle_);
+  }
+  Blob(const Blob&) = delete;
+  Blob& operator=(const Blob&) = delete;
+
+  // Points the handle at chunk `id` and checks the blob has `expected` bytes.
+  void at(int64_t id, int64_t expected) {
+    int rc;
+    if (!handle_) {
+      std::string table = store_.shadow("vectors");
+      rc = sqlite3_blob_open(store_.db_, store_.schema_.c_str(), table.c_str(), column_, id, write_, &handle_);
+    } else {
+      rc = sqlite3_blob_reopen(handle_, id);
+    }
+    if (rc != SQLITE_OK) {
+      if (handle_) sqlite3_blob_close(handle_);
+      handle_ = nullptr;
+      if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+      corrupt("chunk " + std::to_string(id) + " has no " + column_ + " payload");
+    }
+    if (sqlite3_blob_bytes(handle_) != expected)
+      corrupt("chunk " + std::to_string(id) + " " + column_ + " payload is " +
+              std::to_string(sqlite3_blob_bytes(handle_)) + " bytes, expected " + std::to_string(expected));
+  }
+  void read(void* out, int64_t bytes, int64_t offset) {
+    check_rc(store_.db_, sqlite3_blob_read(handle_, out, static_cast<int>(bytes), static_cast<int>(offset)));
+  }
+  void write(const void* in, int64_t bytes, int64_t offset) {
+    check_rc(store_.db_, sqlite3_blob_write(handle_, in, static_cast<int>(bytes), static_cast<int>(offset)));
+  }
+
+ private:
+  Store& store_;
+  const char* column_;
+  bool write_;
+  sqlite3_blob* handle_ = nullptr;
+};
+
+struct Store::CachedChunk {
+  int64_t count = 0;
+  std::vector<int64_t> rowids;
+  std::vector<unsigned char> vectors;
+};
+
+Store::Store(sqlite3* db, std::string schema, std::string table, const TableSpec& spec)
+    : db_(db),
+      schema_(std::move(schema)),
+      table_(std::move(table)),
+      spec_(spec),
+      vector_bytes_(encoded_size(spec.element_type, spec.dims)),
+      statements_(kStatementCount, nullptr),
+      cache_budget_(size_t{spec.cache_mb} << 20) {}
+
+Store::~Store() {
+  for (sqlite3_stmt* s : statements_) sqlite3_finalize(s);
+}
+
+void Store::exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string message = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+    throw SqlError(rc, message);
+  }
+}
+
+sqlite3_stmt* Store::statement(int id) {
+  if (statements_[id]) return statements_[id];
+  std::string sql;
+  const char* s = schema_.c_str();
+  const char* t = table_.c_str();
+  if (id == kRowInsert || id == kRowUpdateValues) {
+    size_t n = spec_.columns.size();
+    if (id == kRowInsert) {
+      std::string cols, params;
+      for (size_t i = 0; i < n; ++i) {
+        cols += ", c" + std::to_string(i);
+        params += ", ?" + std::to_string(i + 4);
+      }
+      sql = sql_format("INSERT INTO \"%w\".\"%w_rows\"(rowid, chunk, slot", s, t) + cols + ") VALUES (?1, ?2, ?3" +
+            params + ")";
+    } else {
+      std::string sets;
+      for (size_t i = 0; i < n; ++i) sets += (i ? ", c" : "c") + std::to_string(i) + " = ?" + std::to_string(i + 2);
+      if (n == 0) sets = "rowid = rowid";
+      sql = sql_format("UPDATE \"%w\".\"%w_rows\" SET ", s, t) + sets + " WHERE rowid = ?1";
+    }
+  } else {
+    sql = sql_format(kStatementSql[id], s, t);
+  }
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &statements_[id], nullptr);
+  check_rc(db_, rc);
+  return statements_[id];
+}
+
+// ---- DDL -----------------------------------------------------------------
+
+void Store::create() {
+  const char* s = schema_.c_str();
+  const char* t = table_.c_str();
+  std::string cols;
+  for (size_t i = 0; i < spec_.columns.size(); ++i)
+    cols += ", c" + std::to_string(i) + " " + column_type_name(spec_.columns[i].type);
+  exec(sql_format("CREATE TABLE \"%w\".\"%w_config\"(key TEXT PRIMARY KEY, value) WITHOUT ROWID;", s, t) +
+       sql_format("CREATE TABLE \"%w\".\"%w_chunks\"(id INTEGER PRIMARY KEY, list INTEGER NOT NULL, "
+                  "count INTEGER NOT NULL, capacity INTEGER NOT NULL, UNIQUE (list, id));",
+                  s, t) +
+       sql_format("CREATE TABLE \"%w\".\"%w_vectors\"(id INTEGER PRIMARY KEY, rowids BLOB NOT NULL, "
+                  "vectors BLOB NOT NULL);",
+                  s, t) +
+       sql_format("CREATE TABLE \"%w\".\"%w_rows\"(rowid INTEGER PRIMARY KEY, chunk INTEGER NOT NULL, "
+                  "slot INTEGER NOT NULL",
+                  s, t) +
+       cols + ");");
+  // Full chunks of about 256 KiB: large sequential reads, small rewrites.
+  int64_t per_chunk = int64_t{256 * 1024} / static_cast<int64_t>(vector_bytes_);
+  chunk_capacity_ = per_chunk < 16 ? 16 : per_chunk > 4096 ? 4096 : per_chunk;
+  set_config("format", std::to_string(kFormatVersion));
+  set_config("type", element_type_name(spec_.element_type));
+  set_config("dims", std::to_string(spec_.dims));
+  set_config("metric", metric_name(spec_.metric));
+  set_config("chunk", std::to_string(chunk_capacity_));
+}
+
+void Store::open() {
+  std::string format = config("format");
+  if (format != std::to_string(kFormatVersion))
+    fail("unsupported storage format " + (format.empty() ? std::string("(missing)") : format) +
+             " in table " + table_ + " (this build reads format " + std::to_string(kFormatVersion) + ")",
+         SQLITE_CORRUPT_VTAB);
+  auto expect = [&](const char* key, const std::string& declared) {
+    std::string stored = config(key);
+    if (stored != declared)
+      corrupt(std::string("config ") + key + " is \"" + stored + "\" but the table declares \"" + declared + "\"");
+  };
+  expect("type", element_type_name(spec_.element_type));
+  expect("dims", std::to_string(spec_.dims));
+  expect("metric", metric_name(spec_.metric));
+  std::string chunk = config("chunk");
+  chunk_capacity_ = std::atoll(chunk.c_str());
+  if (chunk_capacity_ < 1 || chunk_capacity_ > 65536) corrupt("config chunk is \"" + chunk + "\"");
+}
+
+void Store::drop() {
+  std::string sql;
+  for (const char* const* p = kShadowParts; *p; ++p)
+    sql += sql_format("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), *p);
+  exec(sql);
+}
+
+void Store::rename(const std::string& new_table) {
+  for (sqlite3_stmt*& s : statements_) {  // they name the old tables
+    sqlite3_finalize(s);
+    s = nullptr;
+  }
+  std::string sql;
+  for (const char* const* p = kShadowParts; *p; ++p)
+    sql += sql_format("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\";", schema_.c_str(), table_.c_str(), *p,
+                      new_table.c_str(), *p);
+  exec(sql);
+  table_ = new_table;
+}
+
+// ---- config ----------------------------------------------------------------
+
+std::string Store::config(const std::string& key) {
+  Use q(db_, statement(kConfigGet));
+  q.bind(1, key);
+  if (!q.step()) return "";
+  const unsigned char* v = sqlite3_column_text(q.get(), 0);
+  return v ? reinterpret_cast<const char*>(v) : "";
+}
+
+void Store::set_config(const std::string& key, const std::string& value) {
+  Use q(db_, statement(kConfigSet));
+  q.bind(1, key).bind(2, value).step();
+}
+
+// ---- rows ------------------------------------------------------------------
+
+bool Store::locate(int64_t rowid, Location* out) {
+  Use q(db_, statement(kRowLocate));
+  q.bind(1, rowid);
+  if (!q.step()) return false;
+  out->chunk = q.int_at(0);
+  out->slot = q.int_at(1);
+  return true;
+}
+
+void Store::insert_row(int64_t rowid, const Location& loc, sqlite3_value** values) {
+  Use q(db_, statement(kRowInsert));
+  q.bind(1, rowid).bind(2, loc.chunk).bind(3, loc.slot);
+  for (size_t i = 0; i < spec_.columns.size(); ++i) q.bind(static_cast<int>(i) + 4, values ? values[i] : nullptr);
+  q.step();
+}
+
+void Store::update_row_values(int64_t rowid, sqlite3_value** values) {
+  Use q(db_, statement(kRowUpdateValues));
+  q.bind(1, rowid);
+  for (size_t i = 0; i < spec_.columns.size(); ++i) q.bind(static_cast<int>(i) + 2, values[i]);
+  q.step();
+}
+
+void Store::move_row(int64_t rowid, const Location& loc) {
+  Use q(db_, statement(kRowMove));
+  q.bind(1, rowid).bind(2, loc.chunk).bind(3, loc.slot).step();
+}
+
+void Store::delete_row(int64_t rowid) {
+  Use q(db_, statement(kRowDelete));
+  q.bind(1, rowid).step();
+}
+
+int64_t Store::row_count() {
+  Use q(db_, statement(kRowCount));
+  q.step();
+  return q.int_at(0);
+}
+
+// ---- chunks ----------------------------------------------------------------
+
+ChunkInfo Store::chunk_info(int64_t id) {
+  Use q(db_, statement(kChunkGet));
+  q.bind(1, id);
+  if (!q.step()) corrupt("chunk " + std::to_string(id) + " is missing");
+  return chunk_from(q);
+}
+
+ChunkInfo Store::last_chunk(int64_t list, bool* found) {
+  Use q(db_, statement(kChunkLast));
+  q.bind(1, list);
+  *found = q.step();
+  return *found ? chunk_from(q) : ChunkInfo{};
+}
+
+std::vector<ChunkInfo> Store::chunks(int64_t list) {
+  Use q(db_, statement(list < 0 ? kChunksAll : kChunksOfList));
+  if (list >= 0) q.bind(1, list);
+  std::vector<ChunkInfo> out;
+  while (q.step()) {
+    ChunkInfo c = chunk_from(q);
+    if (c.count < 0 || c.capacity < 1 || c.count > c.capacity || c.capacity > (int64_t{1} << 20))
+      corrupt("chunk " + std::to_string(c.id) + " has count " + std::to_string(c.count) + " and capacity " +
+              std::to_string(c.capacity));
+    out.push_back(c);
+  }
+  return out;
+}
+
+void Store::set_count(int64_t id, int64_t count) {
+  Use q(db_, statement(kChunkSetCount));
+  q.bind(1, id).bind(2, count).step();
+}
+
+int64_t Store::new_chunk(int64_t list, int64_t capacity) {
+  int64_t id;
+  {
+    Use q(db_, statement(kChunkInsert));
+    q.bind(1, list).bind(2, capacity).step();
+    id = sqlite3_last_insert_rowid(db_);
+  }
+  Use q(db_, statement(kVectorsInsert));
+  q.bind(1, id).bind(2, capacity * 8).bind(3, capacity * static_cast<int64_t>(vector_bytes_)).step();
+  return id;
+}
+
+// Reallocates a list's last chunk with room for more slots (x1.5, up to the
+// full chunk size), copying its live slots.
+void Store::grow(ChunkInfo* chunk) {
+  int64_t capacity = chunk->capacity + chunk->capacity / 2;
+  if (capacity < 16) capacity = 16;
+  if (capacity > chunk_capacity_) capacity = chunk_capacity_;
+  std::vector<unsigned char> rowids(static_cast<size_t>(capacity) * 8, 0);
+  std::vector<unsigned char> vectors(static_cast<size_t>(capacity) * vector_bytes_, 0);
+  {
+    Blob r(*this, "rowids", false), v(*this, "vectors", false);
+    r.at(chunk->id, chunk->capacity * 8);
+    r.read(rowids.data(), chunk->count * 8, 0);
+    v.at(chunk->id, chunk->capacity * static_cast<int64_t>(vector_bytes_));
+    v.read(vectors.data(), chunk->count * static_cast<int64_t>(vector_bytes_), 0);
+  }
+  {
+    Use q(db_, statement(kVectorsReplace));
+    q.bind(1, chunk->id).bind_blob(2, rowids.data(), rowids.size()).bind_blob(3, vectors.data(), vectors.size()).step();
+  }
+  Use q(db_, statement(kChunkSetCapacity));
+  q.bind(1, chunk->id).bind(2, capacity).step();
+  chunk->capacity = capacity;
+}
+
+void Store::write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* vector) {
+  ChunkInfo info = chunk_info(chunk);
+  Blob r(*this, "rowids", true), v(*this, "vectors", true);
+  unsigned char le[8];
+  std::memcpy(le, &rowid, 8);  // little-endian hosts only (vector.h)
+  r.at(chunk, info.capacity * 8);
+  r.write(le, 8, slot * 8);
+  int64_t vb = static_cast<int64_t>(vector_bytes_);
+  v.at(chunk, info.capacity * vb);
+  v.write(vector, vb, slot * vb);
+}
+
+void Store::note_write(int64_t chunk) {
+  wrote_in_transaction_ = true;
+  auto it = cache_.find(chunk);
+  if (it != cache_.end()) {
+    cache_bytes_ -= it->second->vectors.size() + it->second->rowids.size() * 8;
+    cache_.erase(it);
+  }
+}
+
+Location Store::append(int64_t list, int64_t rowid, const void* vector) {
+  bool found;
+  ChunkInfo last = last_chunk(list, &found);
+  if (found && last.count == last.capacity) {
+    if (last.capacity < chunk_capacity_) {
+      grow(&last);
+    } else {
+      found = false;  // full: start a new full-size chunk
+    }
+  }
+  if (!found) {
+    // A list's first chunk starts small; later ones are full size.
+    last.id = new_chunk(list, last.id ? chunk_capacity_ : (chunk_capacity_ < 16 ? chunk_capacity_ : 16));
+    last.list = list;
+    last.count = 0;
+  }
+  note_write(last.id);
+  write_slot(last.id, last.count, rowid, vector);
+  set_count(last.id, last.count + 1);
+  return Location{last.id, last.count};
+}
+
+void Store::remove(const Location& loc) {
+  ChunkInfo hole = chunk_info(loc.chunk);
+  bool found;
+  ChunkInfo last = last_chunk(hole.list, &found);
+  if (!found || last.count < 1 || loc.slot >= hole.count) corrupt("row slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
+  note_write(hole.id);
+  note_write(last.id);
+  int64_t tail = last.count - 1;
+  if (last.id != hole.id || tail != loc.slot) {
+    // Move the list's last vector into the hole.
+    std::vector<unsigned char> moved(vector_bytes_);
+    int64_t moved_rowid;
+    {
+      Blob r(*this, "rowids", false), v(*this, "vectors", false);
+      r.at(last.id, last.capacity * 8);
+      r.read(&moved_rowid, 8, tail * 8);
+      v.at(last.id, last.capacity * static_cast<int64_t>(vector_bytes_));
+      v.read(moved.data(), static_cast<int64_t>(vector_bytes_), tail * static_cast<int64_t>(vector_bytes_));
+    }
+    write_slot(hole.id, loc.slot, moved_rowid, moved.data());
+    move_row(moved_rowid, loc);
+  }
+  if (tail == 0) {
+    Use a(db_, statement(kChunkDelete));
+    a.bind(1, last.id).step();
+    Use b(db_, statement(kVectorsDelete));
+    b.bind(1, last.id).step();
+  } else {
+    set_count(last.id, tail);
+  }
+}
+
+void Store::overwrite(const Location& loc, const void* vector) {
+  note_write(loc.chunk);
+  int64_t rowid;
+  ChunkInfo info = chunk_info(loc.chunk);
+  {
+    Blob r(*this, "rowids", false);
+    r.at(loc.chunk, info.capacity * 8);
+    r.read(&rowid, 8, loc.slot * 8);
+  }
+  write_slot(loc.chunk, loc.slot, rowid, vector);
+}
+
+void Store::read_vector(const Location& loc, void* out) {
+  auto it = cache_.find(loc.chunk);
+  if (it != cache_.end() && loc.slot < it->second->count) {
+    std::memcpy(out, it->second->vectors.data() + loc.slot * vector_bytes_, vector_bytes_);
+    return;
+  }
+  ChunkInfo info = chunk_info(loc.chunk);
+  if (loc.slot < 0 || loc.slot >= info.count)
+    corrupt("slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
+  Blob v(*this, "vectors", false);
+  int64_t vb = static_cast<int64_t>(vector_bytes_);
+  v.at(loc.chunk, info.capacity * vb);
+  v.read(out, vb, loc.slot * vb);
+}
+
+// ---- scans and the cache -----------------------------------------------------
+
+void Store::begin_scan() {
+  if (wrote_in_transaction_) return;  // nothing is cached meanwhile
+  unsigned version = 0;
+  if (sqlite3_file_control(db_, schema_.c_str(), SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
+    invalidate_cache();
+    return;
+  }
+  if (version != data_version_) {
+    invalidate_cache();
+    data_version_ = version;
+  }
+}
+
+void Store::invalidate_cache() {
+  cache_.clear();
+  cache_bytes_ = 0;
+}
+
+void Store::end_transaction(bool rolled_back) {
+  if (rolled_back || wrote_in_transaction_) invalidate_cache();
+  wrote_in_transaction_ = false;
+}
+
+ChunkView Store::load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer) {
+  auto it = cache_.find(chunk.id);
+  if (it != cache_.end() && it->second->count == chunk.count)
+    return ChunkView{chunk.id, chunk.count, it->second->vectors.data(), it->second->rowids.data()};
+
+  int64_t vb = static_cast<int64_t>(vector_bytes_);
+  size_t rowid_bytes = static_cast<size_t>(chunk.count) * 8;
+  size_t vector_bytes = static_cast<size_t>(chunk.count) * vector_bytes_;
+  bool cacheable = !wrote_in_transaction_ && cache_bytes_ + rowid_bytes + vector_bytes <= cache_budget_;
+  std::unique_ptr<CachedChunk> cached;
+  unsigned char* rowids;
+  unsigned char* vectors;
+  if (cacheable) {
+    cached.reset(new CachedChunk);
+    cached->count = chunk.count;
+    cached->rowids.resize(static_cast<size_t>(chunk.count));
+    cached->vectors.resize(vector_bytes);
+    rowids = reinterpret_cast<unsigned char*>(cached->rowids.data());
+    vectors = cached->vectors.data();
+  } else {
+    // rowids first, 8-byte aligned, then the vectors.
+    buffer->resize(rowid_bytes + vector_bytes + 8);
+    rowids = buffer->data();
+    vectors = buffer->data() + rowid_bytes;
+  }
+  {
+    Blob r(*this, "rowids", false), v(*this, "vectors", false);
+    r.at(chunk.id, chunk.capacity * 8);
+    r.read(rowids, static_cast<int64_t>(rowid_bytes), 0);
+    v.at(chunk.id, chunk.capacity * vb);
+    v.read(vectors, static_cast<int64_t>(vector_bytes), 0);
+  }
+  if (!cacheable) return ChunkView{chunk.id, chunk.count, vectors, reinterpret_cast<const int64_t*>(rowids)};
+  cache_bytes_ += rowid_bytes + vector_bytes;
+  ChunkView view{chunk.id, chunk.count, cached->vectors.data(), cached->rowids.data()};
+  cache_[chunk.id] = std::move(cached);
+  return view;
+}
+
+}  // namespace quiver

@@ -1,0 +1,158 @@
+// Storage of a quiver table in shadow tables.
+//
+// A table T in schema S keeps everything in four ordinary tables, declared
+// through xShadowName (their suffixes have no '_': SQLite 3.40 finds a shadow
+// table's owner by splitting its name at the last '_'):
+//
+//   "T_config"  (key TEXT PRIMARY KEY, value) WITHOUT ROWID
+//       format = 1, type, dims, metric, chunk (vectors per full chunk) and
+//       the index settings; a mismatch with the declaration is an error.
+//   "T_chunks"  (id INTEGER PRIMARY KEY, list INTEGER, count INTEGER,
+//                capacity INTEGER, UNIQUE (list, id))
+//       one row per chunk of vectors: its IVF list (0 for a flat index), the
+//       slots in use [0, count) and the slots allocated.
+//   "T_vectors" (id INTEGER PRIMARY KEY, rowids BLOB, vectors BLOB)
+//       the chunk's payload, same id: `rowids` is capacity int64 little-endian
+//       rowids, `vectors` capacity encoded vectors (vector.h) back to back, so
+//       a scan reads one contiguous blob per chunk. Kept apart from T_chunks so
+//       that count updates do not expire open blob handles.
+//   "T_rows"    (rowid INTEGER PRIMARY KEY, chunk INTEGER, slot INTEGER,
+//                c0, c1, ...)
+//       where each row's vector lives, and its metadata and auxiliary values
+//       (column ci is the i-th non-vector column, with its declared affinity).
+//
+// Invariants (checked by 'integrity-check'): every T_rows row points at a
+// live slot whose rowid is its own; slot counts add up to the row count; in
+// each list every chunk but the last (highest id) is full, because deletes
+// move the list's last vector into the hole. Chunks start small and grow, so
+// a small table stays small.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sql_error.h"
+#include "sqlite_api.h"
+#include "table_spec.h"
+
+namespace quiver {
+
+constexpr int kFormatVersion = 1;
+
+// The shadow table suffixes, in one place for create, drop, rename and
+// xShadowName.
+extern const char* const kShadowParts[];
+bool is_shadow_part(const char* suffix);
+
+struct Location {
+  int64_t chunk = 0;
+  int64_t slot = 0;
+};
+
+struct ChunkInfo {
+  int64_t id = 0;
+  int64_t list = 0;
+  int64_t count = 0;
+  int64_t capacity = 0;
+};
+
+// A chunk's live payload, borrowed: vectors[slot * vector_bytes], rowids[slot].
+struct ChunkView {
+  int64_t id = 0;
+  int64_t count = 0;
+  const unsigned char* vectors = nullptr;
+  const int64_t* rowids = nullptr;
+};
+
+class Store {
+ public:
+  Store(sqlite3* db, std::string schema, std::string table, const TableSpec& spec);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // DDL. create() also writes the config; open() checks it.
+  void create();
+  void open();
+  void drop();
+  void rename(const std::string& new_table);
+
+  const TableSpec& spec() const { return spec_; }
+  size_t vector_bytes() const { return vector_bytes_; }
+  int64_t chunk_capacity() const { return chunk_capacity_; }
+  sqlite3* db() const { return db_; }
+  const std::string& schema() const { return schema_; }
+  const std::string& table() const { return table_; }
+  std::string shadow(const char* part) const { return table_ + "_" + part; }
+
+  // Rows.
+  bool locate(int64_t rowid, Location* out);
+  void insert_row(int64_t rowid, const Location& loc, sqlite3_value** values);  // values: one per column, or null
+  void update_row_values(int64_t rowid, sqlite3_value** values);
+  void move_row(int64_t rowid, const Location& loc);
+  void delete_row(int64_t rowid);
+  int64_t row_count();
+
+  // Vectors. append() returns where the vector went; remove() frees a slot by
+  // moving the list's last vector into it.
+  Location append(int64_t list, int64_t rowid, const void* vector);
+  void remove(const Location& loc);
+  void overwrite(const Location& loc, const void* vector);
+  void read_vector(const Location& loc, void* out);
+
+  // Call once at the start of each query: drops the cache if any connection
+  // changed the database since it was filled.
+  void begin_scan();
+
+  // Chunks, for scans. list < 0 means every list.
+  std::vector<ChunkInfo> chunks(int64_t list);
+  // The chunk's payload, from the cache or read into `buffer`. Valid until the
+  // next call with the same buffer or the next write.
+  ChunkView load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer);
+
+  // Config key/value.
+  std::string config(const std::string& key);
+  void set_config(const std::string& key, const std::string& value);
+
+  // Transaction boundaries: after a commit the cache may fill again; after a
+  // rollback it is emptied.
+  void end_transaction(bool rolled_back);
+  void invalidate_cache();
+
+  void exec(const std::string& sql);
+
+ private:
+  struct CachedChunk;
+  class Blob;
+
+  sqlite3_stmt* statement(int id);
+  ChunkInfo last_chunk(int64_t list, bool* found);
+  ChunkInfo chunk_info(int64_t id);
+  void set_count(int64_t id, int64_t count);
+  void grow(ChunkInfo* chunk);
+  int64_t new_chunk(int64_t list, int64_t capacity);
+  void write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* vector);
+  void note_write(int64_t chunk);
+
+  sqlite3* db_;
+  std::string schema_, table_;
+  TableSpec spec_;
+  size_t vector_bytes_;
+  int64_t chunk_capacity_ = 0;
+  std::vector<sqlite3_stmt*> statements_;
+
+  // Chunk payloads cached between queries, up to cache_budget_ bytes. Only
+  // committed data is cached: a connection that has written in the current
+  // transaction reads from the database until it commits, and a change by
+  // any connection (SQLITE_FCNTL_DATA_VERSION) empties the cache.
+  std::unordered_map<int64_t, std::unique_ptr<CachedChunk>> cache_;
+  size_t cache_bytes_ = 0;
+  size_t cache_budget_ = 0;
+  bool wrote_in_transaction_ = false;
+  unsigned data_version_ = 0;
+};
+
+}  // namespace quiver

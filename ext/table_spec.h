@@ -1,0 +1,58 @@
+// Parsing of CREATE VIRTUAL TABLE ... USING quiver(...) arguments.
+//
+// Each argument is either an option `word = value` or a column:
+//   name float[N] | int8[N] | bit[N] [distance=cosine|dot|l2|hamming]   the vector column (exactly one)
+//   name text | integer | real                                          metadata: stored, filterable
+//   +name text | integer | real | blob                                  auxiliary: stored, returned
+// Options: index=flat|ivf, lists=N, probes=N, cache_mb=N. Names match exactly.
+// This layer knows nothing of SQLite.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "vector.h"
+
+namespace quiver {
+
+enum class Metric { Cosine, Dot, L2, Hamming };
+enum class IndexKind { Flat, Ivf };
+enum class ColumnType { Integer, Real, Text, Blob };
+
+const char* metric_name(Metric m);
+const char* index_kind_name(IndexKind k);
+const char* column_type_name(ColumnType t);
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type = ColumnType::Text;
+  bool auxiliary = false;  // '+name': not filterable inside the scan
+};
+
+struct TableSpec {
+  std::string vector_column;
+  ElementType element_type = ElementType::Float32;
+  uint32_t dims = 0;
+  Metric metric = Metric::L2;
+  std::vector<ColumnSpec> columns;  // metadata and auxiliary, in declaration order
+  IndexKind index = IndexKind::Flat;
+  uint32_t lists = 0;   // IVF lists; 0 = chosen from the row count
+  uint32_t probes = 0;  // IVF lists probed per query; 0 = default
+  uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
+};
+
+// Limits on options, checked at parse time.
+constexpr uint32_t kMaxLists = 1u << 16;
+constexpr size_t kMaxColumns = 64;
+constexpr uint32_t kMaxCacheMb = 1u << 20;
+
+// Parses the module arguments (argv[3..] of xCreate). Errors name the
+// offending token, e.g. `unknown option "nprobe"`.
+Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out);
+
+// Parses one SQL identifier (bare, "quoted", `quoted` or [quoted]) at the
+// start of `text`; returns the characters consumed, 0 if none.
+size_t parse_identifier(const std::string& text, std::string* name);
+
+}  // namespace quiver

@@ -1,0 +1,917 @@
+// The `quiver` virtual table: declaration, plans, queries, writes, commands.
+//
+// Declared schema, in this order: the user's columns as declared (the vector
+// column among them), then the hidden columns distance, k, probes, and one
+// named after the table for FTS5-style commands
+// (INSERT INTO t(t) VALUES ('integrity-check')).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels.h"
+#include "plan.h"
+#include "search.h"
+#include "sql_error.h"
+#include "sql_value.h"
+#include "store.h"
+#include "table_spec.h"
+#include "vtab.h"
+
+namespace quiver {
+namespace {
+
+// Largest k a query may ask for; memory is proportional to min(k, rows).
+constexpr int64_t kMaxK = int64_t{1} << 24;
+// First batch of a stream (MATCH without k, LIMIT or distance bound); each
+// further batch doubles.
+constexpr size_t kFirstStreamBatch = 32;
+
+struct Table : sqlite3_vtab {
+  std::unique_ptr<Store> store;
+  TableSpec spec;
+  int vector_position = 0;  // schema index of the vector column
+  int user_columns = 0;     // columns declared by the user
+  // Hidden columns follow the user's columns.
+  int distance_column() const { return user_columns; }
+  int k_column() const { return user_columns + 1; }
+  int probes_column() const { return user_columns + 2; }
+  int command_column() const { return user_columns + 3; }
+  // Index into spec.columns of a schema column that is not the vector, or -1.
+  int value_index(int schema_column) const {
+    if (schema_column < 0 || schema_column >= user_columns || schema_column == vector_position) return -1;
+    return schema_column - (schema_column > vector_position ? 1 : 0);
+  }
+};
+
+struct Cursor : sqlite3_vtab_cursor {
+  Plan plan;
+  // Row source for full scans and rowid lookups: rowid, chunk, slot, c0...
+  sqlite3_stmt* rows = nullptr;
+  bool eof = true;
+  // Search results.
+  std::vector<Hit> hits;
+  size_t position = 0;
+  std::unique_ptr<Scorer> scorer;
+  DecodedVector query;
+  sqlite3_value* k_value = nullptr;
+  // Streaming: the next batch starts after the last hit.
+  bool streaming = false;
+  bool stream_done = false;
+  size_t batch = kFirstStreamBatch;
+  std::string filter_sql;
+  std::vector<sqlite3_value*> filter_args;  // protected copies
+  double bound = std::numeric_limits<double>::infinity();
+  bool bound_inclusive = false;
+  // Lazily fetched values of the current search hit.
+  sqlite3_stmt* lookup = nullptr;
+  int64_t lookup_rowid = 0;
+  bool lookup_valid = false;
+  std::vector<unsigned char> buffer;
+
+  ~Cursor() {
+    sqlite3_finalize(rows);
+    sqlite3_finalize(lookup);
+    sqlite3_value_free(k_value);
+    for (sqlite3_value* v : filter_args) sqlite3_value_free(v);
+  }
+};
+
+Table* table_of(sqlite3_vtab* v) { return static_cast<Table*>(v); }
+Cursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c); }
+
+void set_error(sqlite3_vtab* vtab, const char* message) {
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("%s", message);
+}
+
+// Runs `body`, turning exceptions into an SQLite code and message.
+template <class Body>
+int guard(sqlite3_vtab* vtab, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const SqlError& e) {
+    if (vtab) set_error(vtab, e.what());
+    return e.rc();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const std::exception& e) {
+    if (vtab) set_error(vtab, e.what());
+    return SQLITE_ERROR;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+}
+
+std::string sql_format_id(const char* format, const std::string& a, const std::string& b) {
+  char* text = sqlite3_mprintf(format, a.c_str(), b.c_str());
+  if (!text) throw std::bad_alloc();
+  std::string s(text);
+  sqlite3_free(text);
+  return s;
+}
+
+// ---- create / connect --------------------------------------------------
+
+std::string quote_identifier(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) {
+    q += c;
+    if (c == '"') q += '"';
+  }
+  return q + "\"";
+}
+
+int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err, bool create) {
+  std::unique_ptr<Table> table(new Table());
+  std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
+  try {
+    std::vector<std::string> args(argv + 3, argv + argc);
+    Status s = parse_table_spec(args, &table->spec);
+    if (!s.ok()) {
+      *err = sqlite3_mprintf("quiver: %s", s.message().c_str());
+      return SQLITE_ERROR;
+    }
+    std::string table_name = argv[2];
+    // Declared order of the user's columns: find where the vector column was.
+    int position = 0, index = 0;
+    for (const std::string& raw : args) {
+      std::string name;
+      std::string arg = raw;
+      size_t b = arg.find_first_not_of(" \t\r\n+");
+      if (b == std::string::npos) continue;
+      arg = arg.substr(b);
+      if (parse_identifier(arg, &name) == 0) continue;
+      bool is_column = false;
+      if (sqlite3_stricmp(name.c_str(), table->spec.vector_column.c_str()) == 0) {
+        position = index;
+        is_column = true;
+      }
+      for (const ColumnSpec& c : table->spec.columns)
+        if (sqlite3_stricmp(name.c_str(), c.name.c_str()) == 0) is_column = true;
+      if (is_column) ++index;
+    }
+    table->vector_position = position;
+    table->user_columns = static_cast<int>(table->spec.columns.size()) + 1;
+    for (const ColumnSpec& c : table->spec.columns)
+      if (sqlite3_stricmp(c.name.c_str(), table_name.c_str()) == 0) {
+        *err = sqlite3_mprintf("quiver: column name \"%s\" is the table's name", c.name.c_str());
+        return SQLITE_ERROR;
+      }
+    if (sqlite3_stricmp(table->spec.vector_column.c_str(), table_name.c_str()) == 0) {
+      *err = sqlite3_mprintf("quiver: column name \"%s\" is the table's name", table_name.c_str());
+      return SQLITE_ERROR;
+    }
+
+    std::string ddl = "CREATE TABLE x(";
+    for (int i = 0; i < table->user_columns; ++i) {
+      if (i) ddl += ", ";
+      int v = table->value_index(i);
+      ddl += quote_identifier(v < 0 ? table->spec.vector_column : table->spec.columns[v].name);
+    }
+    ddl += ", distance HIDDEN, k HIDDEN, probes HIDDEN, " + quote_identifier(table_name) + " HIDDEN)";
+    int rc = sqlite3_declare_vtab(db, ddl.c_str());
+    if (rc != SQLITE_OK) {
+      *err = sqlite3_mprintf("quiver: %s", sqlite3_errmsg(db));
+      return rc;
+    }
+    sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+    sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+
+    table->store.reset(new Store(db, argv[1], table_name, table->spec));
+    if (create) {
+      table->store->create();
+    } else {
+      table->store->open();
+    }
+  } catch (const SqlError& e) {
+    *err = sqlite3_mprintf("%s", e.what());
+    return e.rc();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+  *out = table.release();
+  return SQLITE_OK;
+}
+
+int x_create(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return init_table(db, argc, argv, out, err, true);
+}
+
+int x_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return init_table(db, argc, argv, out, err, false);
+}
+
+int x_disconnect(sqlite3_vtab* vtab) {
+  delete table_of(vtab);
+  return SQLITE_OK;
+}
+
+int x_destroy(sqlite3_vtab* vtab) {
+  int rc = guard(vtab, [&] {
+    table_of(vtab)->store->drop();
+    return SQLITE_OK;
+  });
+  if (rc == SQLITE_OK) delete table_of(vtab);
+  return rc;
+}
+
+int x_rename(sqlite3_vtab* vtab, const char* name) {
+  return guard(vtab, [&] {
+    table_of(vtab)->store->rename(name);
+    return SQLITE_OK;
+  });
+}
+
+int x_shadow_name(const char* suffix) { return is_shadow_part(suffix) ? 1 : 0; }
+
+// ---- planning --------------------------------------------------------------
+
+char metadata_op(int op) {
+  switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ: return '=';
+    case SQLITE_INDEX_CONSTRAINT_NE: return '!';
+    case SQLITE_INDEX_CONSTRAINT_LT: return '<';
+    case SQLITE_INDEX_CONSTRAINT_LE: return 'L';
+    case SQLITE_INDEX_CONSTRAINT_GT: return '>';
+    case SQLITE_INDEX_CONSTRAINT_GE: return 'G';
+    case SQLITE_INDEX_CONSTRAINT_IS: return 's';
+    case SQLITE_INDEX_CONSTRAINT_ISNOT: return 'S';
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: return 'n';
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return 'N';
+    default: return 0;
+  }
+}
+
+int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return guard(vtab, [&] {
+    Table* t = table_of(vtab);
+    Plan plan;
+    struct Use {
+      int constraint;
+      PlanArg arg;
+    };
+    std::vector<Use> uses;
+    bool has_match = false, unusable_match = false, has_k = false, has_limit = false, has_rowid_eq = false;
+    for (int i = 0; i < info->nConstraint; ++i) {
+      const auto& c = info->aConstraint[i];
+      if (c.op == SQLITE_INDEX_CONSTRAINT_MATCH && c.iColumn == t->vector_position) {
+        if (!c.usable) {
+          unusable_match = true;
+          continue;
+        }
+        if (has_match) continue;
+        has_match = true;
+        uses.push_back({i, {'q', '=', -1}});
+        continue;
+      }
+      if (!c.usable) continue;
+      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+        has_limit = true;
+        uses.push_back({i, {'l', '=', -1}});
+      } else if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+        uses.push_back({i, {'o', '=', -1}});
+      } else if (c.iColumn == t->k_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+        if (!has_k) uses.push_back({i, {'k', '=', -1}});
+        has_k = true;
+      } else if (c.iColumn == t->probes_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+        uses.push_back({i, {'p', '=', -1}});
+      } else if (c.iColumn == t->distance_column() &&
+                 (c.op == SQLITE_INDEX_CONSTRAINT_LT || c.op == SQLITE_INDEX_CONSTRAINT_LE)) {
+        uses.push_back({i, {'d', c.op == SQLITE_INDEX_CONSTRAINT_LT ? '<' : 'L', -1}});
+      } else if (c.iColumn == -1 && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+        bool in = sqlite3_vtab_in(info, i, -1);
+        if (in) sqlite3_vtab_in(info, i, 1);
+        uses.push_back({i, {'r', in ? 'i' : '=', -1}});
+        has_rowid_eq = true;
+      } else {
+        int v = t->value_index(c.iColumn);
+        if (v < 0 || t->spec.columns[v].auxiliary) continue;
+        char op = metadata_op(c.op);
+        if (!op) continue;
+        const char* collation = sqlite3_vtab_collation(info, i);
+        if (collation && sqlite3_stricmp(collation, "BINARY") != 0) continue;
+        if (op == '=' && sqlite3_vtab_in(info, i, -1)) {
+          sqlite3_vtab_in(info, i, 1);
+          op = 'i';
+        }
+        uses.push_back({i, {'m', op, v}});
+      }
+    }
+    if (unusable_match && !has_match) return SQLITE_CONSTRAINT;  // wait for the outer loop
+    plan.mode = has_match ? PlanMode::Search : has_rowid_eq ? PlanMode::Rowid : PlanMode::FullScan;
+
+    int argv_index = 0;
+    for (const Use& u : uses) {
+      char kind = u.arg.kind;
+      if (plan.mode != PlanMode::Search && (kind == 'q' || kind == 'k' || kind == 'p' || kind == 'd' ||
+                                            kind == 'l' || kind == 'o'))
+        continue;  // only meaningful with MATCH
+      plan.args.push_back(u.arg);
+      info->aConstraintUsage[u.constraint].argvIndex = ++argv_index;
+      // LIMIT and OFFSET stay SQLite's to apply: the search returns
+      // LIMIT + OFFSET rows from the top.
+      info->aConstraintUsage[u.constraint].omit = (kind == 'l' || kind == 'o') ? 0 : 1;
+    }
+    if (plan.mode == PlanMode::Search) {
+      // Rows come out by distance, ties by rowid.
+      if (info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == t->distance_column() && !info->aOrderBy[0].desc &&
+          (info->nOrderBy == 1 || (info->nOrderBy == 2 && info->aOrderBy[1].iColumn == -1 && !info->aOrderBy[1].desc)))
+        info->orderByConsumed = 1;
+      info->estimatedCost = has_k || has_limit ? 1e4 : 1e5;
+      info->estimatedRows = has_k || has_limit ? 10 : 1000;
+    } else if (plan.mode == PlanMode::Rowid) {
+      info->estimatedCost = 10;
+      info->estimatedRows = 1;
+      if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc)
+        info->orderByConsumed = 1;
+    } else {
+      info->estimatedCost = 1e6 / (1.0 + static_cast<double>(plan.args.size()));
+      info->estimatedRows = 100000;
+      if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc)
+        info->orderByConsumed = 1;
+    }
+    (void)has_k;
+    std::string idx = encode_plan(plan);
+    info->idxStr = sqlite3_mprintf("%s", idx.c_str());
+    if (!info->idxStr) throw std::bad_alloc();
+    info->needToFreeIdxStr = 1;
+    info->idxNum = static_cast<int>(plan.mode);
+    return SQLITE_OK;
+  });
+}
+
+// ---- filters -----------------------------------------------------------------
+
+// SQL condition on the rows table for a plan argument; `values` collects the
+// values to bind (IN lists expand to several).
+void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where,
+                      std::vector<sqlite3_value*>* values) {
+  std::string column = a.kind == 'r' ? "rowid" : "c" + std::to_string(a.column);
+  std::string cond;
+  auto param = [&](sqlite3_value* v) {
+    sqlite3_value* copy = sqlite3_value_dup(v);
+    if (!copy) throw std::bad_alloc();
+    values->push_back(copy);
+    return "?" + std::to_string(values->size());
+  };
+  switch (a.op) {
+    case '=': cond = column + " = " + param(value); break;
+    case '!': cond = column + " != " + param(value); break;
+    case '<': cond = column + " < " + param(value); break;
+    case 'L': cond = column + " <= " + param(value); break;
+    case '>': cond = column + " > " + param(value); break;
+    case 'G': cond = column + " >= " + param(value); break;
+    case 's': cond = column + " IS " + param(value); break;
+    case 'S': cond = column + " IS NOT " + param(value); break;
+    case 'n': cond = column + " IS NULL"; break;
+    case 'N': cond = column + " IS NOT NULL"; break;
+    case 'i': {
+      std::string list;
+      sqlite3_value* v = nullptr;
+      for (int rc = sqlite3_vtab_in_first(value, &v); rc == SQLITE_OK && v; rc = sqlite3_vtab_in_next(value, &v)) {
+        if (!list.empty()) list += ", ";
+        list += param(v);
+      }
+      cond = list.empty() ? "0" : column + " IN (" + list + ")";
+      break;
+    }
+  }
+  *where += (where->empty() ? " WHERE " : " AND ") + cond;
+}
+
+sqlite3_stmt* prepare(sqlite3* db, const std::string& sql, const std::vector<sqlite3_value*>& values) {
+  sqlite3_stmt* stmt = nullptr;
+  check_rc(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr));
+  for (size_t i = 0; i < values.size(); ++i) {
+    int rc = sqlite3_bind_value(stmt, static_cast<int>(i) + 1, values[i]);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      check_rc(db, rc);
+    }
+  }
+  return stmt;
+}
+
+int64_t integer_argument(sqlite3_value* v, const char* name, int64_t min, int64_t max) {
+  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < min ||
+      sqlite3_value_int64(v) > max)
+    fail(std::string(name) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+         ", got " + (sqlite3_value_type(v) == SQLITE_NULL ? std::string("NULL")
+                                                          : reinterpret_cast<const char*>(sqlite3_value_text(v))));
+  return sqlite3_value_int64(v);
+}
+
+void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
+  if (sqlite3_value_type(value) == SQLITE_NULL) fail("the query vector is NULL");
+  Status s = decode_vector(value, t->spec.element_type, out);
+  if (!s.ok()) fail("query vector: " + s.message());
+  if (out->view.type != t->spec.element_type)
+    fail(std::string("query vector is ") + element_type_name(out->view.type) + ", " + t->spec.vector_column +
+         " holds " + element_type_name(t->spec.element_type));
+  if (out->view.dims != t->spec.dims)
+    fail("dimension mismatch: expected " + std::to_string(t->spec.dims) + ", got " + std::to_string(out->view.dims));
+  if (t->spec.metric == Metric::Cosine && VectorView(out->view).element(0) == 0) {
+    bool zero = true;
+    for (uint32_t i = 0; i < out->view.dims && zero; ++i) zero = out->view.element(i) == 0;
+    if (zero) fail("the query vector is zero, which has no cosine distance");
+  }
+}
+
+// Runs one pass of the search over every chunk, keeping `limit` hits after
+// `after`.
+std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after) {
+  Store& store = *t->store;
+  // Rows a filter lets through, per chunk.
+  std::unordered_map<int64_t, SlotMask> masks;
+  bool filtered = !c->filter_sql.empty();
+  if (filtered) {
+    sqlite3_stmt* stmt = prepare(store.db(), c->filter_sql, c->filter_args);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      int64_t chunk = sqlite3_column_int64(stmt, 0), slot = sqlite3_column_int64(stmt, 1);
+      if (slot < 0 || slot >= (int64_t{1} << 20)) {
+        sqlite3_finalize(stmt);
+        corrupt("row slot " + std::to_string(slot) + " is out of range");
+      }
+      SlotMask& m = masks[chunk];
+      if (m.size() <= static_cast<size_t>(slot / 64)) m.resize(static_cast<size_t>(slot / 64) + 1, 0);
+      m[static_cast<size_t>(slot / 64)] |= uint64_t{1} << (slot % 64);
+    }
+    sqlite3_finalize(stmt);
+    check_rc(store.db(), rc);
+  }
+  TopK top(limit, c->bound, c->bound_inclusive, after);
+  store.begin_scan();
+  for (const ChunkInfo& chunk : store.chunks(-1)) {
+    const SlotMask* mask = nullptr;
+    if (filtered) {
+      auto it = masks.find(chunk.id);
+      if (it == masks.end()) continue;
+      it->second.resize(static_cast<size_t>((chunk.count + 63) / 64), 0);
+      mask = &it->second;
+    }
+    ChunkView view = store.load(chunk, &c->buffer);
+    scan_chunk(*c->scorer, view.vectors, store.vector_bytes(), view.rowids, view.count, mask, &top);
+  }
+  return top.take_sorted();
+}
+
+void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
+  int64_t k = -1, limit = -1, offset = 0;
+  std::string where;
+  for (int i = 0; i < argc; ++i) {
+    const PlanArg& a = c->plan.args[i];
+    sqlite3_value* v = argv[i];
+    switch (a.kind) {
+      case 'q': decode_query(t, v, &c->query); break;
+      case 'k':
+        k = integer_argument(v, "k", 1, kMaxK);
+        c->k_value = sqlite3_value_dup(v);
+        if (!c->k_value) throw std::bad_alloc();
+        break;
+      case 'p': integer_argument(v, "probes", 1, kMaxLists); break;
+      case 'l': limit = sqlite3_value_int64(v); break;
+      case 'o': offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
+      case 'd': {
+        int type = sqlite3_value_numeric_type(v);
+        if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) fail("distance bound must be a number");
+        double d = sqlite3_value_double(v);
+        if (std::isnan(d)) fail("distance bound must be a number");
+        // Several bounds: the tightest wins.
+        bool inclusive = a.op == 'L';
+        if (d < c->bound || (d == c->bound && !inclusive)) {
+          c->bound = d;
+          c->bound_inclusive = inclusive;
+        }
+        break;
+      }
+      default: append_condition(a, v, &where, &c->filter_args); break;
+    }
+  }
+  c->scorer.reset(new Scorer(t->spec.metric, c->query.view, active_kernels()));
+  c->bound = std::isinf(c->bound) ? c->bound : c->scorer->score_bound(c->bound);
+  if (!where.empty())
+    c->filter_sql = sql_format_id("SELECT chunk, slot FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table()) +
+                    where;
+
+  int64_t wanted = k;
+  if (limit >= 0) {
+    int64_t from_limit = std::min<int64_t>(kMaxK, limit + offset);
+    wanted = wanted < 0 ? from_limit : std::min(wanted, from_limit);
+  }
+  if (wanted == 0) {
+    c->hits.clear();
+  } else if (wanted > 0 || !std::isinf(c->bound)) {
+    size_t n = wanted > 0 ? static_cast<size_t>(wanted) : std::numeric_limits<size_t>::max();
+    c->hits = run_search(t, c, n, nullptr);
+  } else {
+    c->streaming = true;
+    c->hits = run_search(t, c, c->batch, nullptr);
+    c->stream_done = c->hits.size() < c->batch;
+  }
+  c->position = 0;
+  c->eof = c->hits.empty();
+}
+
+void step_rows(Cursor* c, sqlite3* db) {
+  int rc = sqlite3_step(c->rows);
+  if (rc == SQLITE_ROW) return;
+  c->eof = true;
+  if (rc != SQLITE_DONE) check_rc(db, rc);
+}
+
+int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlite3_value** argv) {
+  Cursor* c = cursor_of(cur);
+  Table* t = table_of(cur->pVtab);
+  return guard(cur->pVtab, [&] {
+    // A cursor may be filtered again (a join's inner loop): start clean.
+    sqlite3_finalize(c->rows);
+    c->rows = nullptr;
+    c->hits.clear();
+    c->streaming = c->stream_done = false;
+    c->batch = kFirstStreamBatch;
+    c->filter_sql.clear();
+    for (sqlite3_value* v : c->filter_args) sqlite3_value_free(v);
+    c->filter_args.clear();
+    sqlite3_value_free(c->k_value);
+    c->k_value = nullptr;
+    c->bound = std::numeric_limits<double>::infinity();
+    c->bound_inclusive = false;
+    c->lookup_valid = false;
+    c->eof = true;
+
+    Status s = decode_plan(idx_str, &c->plan);
+    if (!s.ok() || static_cast<int>(c->plan.args.size()) != argc) fail("internal error: bad query plan");
+    if (c->plan.mode == PlanMode::Search) {
+      start_search(t, c, argc, argv);
+      return SQLITE_OK;
+    }
+    std::string where;
+    for (int i = 0; i < argc; ++i) append_condition(c->plan.args[i], argv[i], &where, &c->filter_args);
+    std::string cols;
+    for (size_t i = 0; i < t->spec.columns.size(); ++i) cols += ", c" + std::to_string(i);
+    std::string sql = "SELECT rowid, chunk, slot" + cols +
+                      sql_format_id(" FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table()) + where +
+                      " ORDER BY rowid";
+    c->rows = prepare(t->store->db(), sql, c->filter_args);
+    c->eof = false;
+    step_rows(c, t->store->db());
+    return SQLITE_OK;
+  });
+}
+
+int x_next(sqlite3_vtab_cursor* cur) {
+  Cursor* c = cursor_of(cur);
+  Table* t = table_of(cur->pVtab);
+  return guard(cur->pVtab, [&] {
+    if (c->plan.mode != PlanMode::Search) {
+      step_rows(c, t->store->db());
+      return SQLITE_OK;
+    }
+    c->lookup_valid = false;
+    if (++c->position < c->hits.size()) return SQLITE_OK;
+    if (c->streaming && !c->stream_done) {
+      Hit last = c->hits.back();
+      c->batch = std::min<size_t>(c->batch * 2, static_cast<size_t>(kMaxK));
+      c->hits = run_search(t, c, c->batch, &last);
+      c->stream_done = c->hits.size() < c->batch;
+      c->position = 0;
+      c->eof = c->hits.empty();
+      return SQLITE_OK;
+    }
+    c->eof = true;
+    return SQLITE_OK;
+  });
+}
+
+int x_eof(sqlite3_vtab_cursor* cur) { return cursor_of(cur)->eof; }
+
+int64_t current_rowid(Cursor* c) {
+  if (c->plan.mode == PlanMode::Search) return c->hits[c->position].rowid;
+  return sqlite3_column_int64(c->rows, 0);
+}
+
+int x_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
+  *out = current_rowid(cursor_of(cur));
+  return SQLITE_OK;
+}
+
+// The statement whose columns 1.. are chunk, slot, c0... for the current row.
+sqlite3_stmt* current_values(Table* t, Cursor* c) {
+  if (c->plan.mode != PlanMode::Search) return c->rows;
+  int64_t rowid = current_rowid(c);
+  if (c->lookup_valid && c->lookup_rowid == rowid) return c->lookup;
+  if (!c->lookup) {
+    std::string cols;
+    for (size_t i = 0; i < t->spec.columns.size(); ++i) cols += ", c" + std::to_string(i);
+    std::string sql = "SELECT rowid, chunk, slot" + cols +
+                      sql_format_id(" FROM \"%w\".\"%w_rows\" WHERE rowid = ?1", t->store->schema(),
+                                    t->store->table());
+    check_rc(t->store->db(), sqlite3_prepare_v3(t->store->db(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
+                                                &c->lookup, nullptr));
+  }
+  sqlite3_reset(c->lookup);
+  sqlite3_bind_int64(c->lookup, 1, rowid);
+  int rc = sqlite3_step(c->lookup);
+  if (rc != SQLITE_ROW) {
+    check_rc(t->store->db(), rc == SQLITE_DONE ? SQLITE_OK : rc);
+    corrupt("row " + std::to_string(rowid) + " is in a chunk but not in the rows table");
+  }
+  c->lookup_rowid = rowid;
+  c->lookup_valid = true;
+  return c->lookup;
+}
+
+int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+  Cursor* c = cursor_of(cur);
+  Table* t = table_of(cur->pVtab);
+  return guard(cur->pVtab, [&] {
+    bool search = c->plan.mode == PlanMode::Search;
+    if (column == t->distance_column()) {
+      if (search) sqlite3_result_double(ctx, c->scorer->distance(c->hits[c->position].score));
+      return SQLITE_OK;
+    }
+    if (column == t->k_column()) {
+      if (search && c->k_value) sqlite3_result_value(ctx, c->k_value);
+      return SQLITE_OK;
+    }
+    if (column >= t->probes_column()) return SQLITE_OK;  // probes, command: NULL
+    if (column == t->vector_position) {
+      if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;  // UPDATE that leaves the vector alone
+      sqlite3_stmt* row = current_values(t, c);
+      Location loc{sqlite3_column_int64(row, 1), sqlite3_column_int64(row, 2)};
+      size_t n = t->store->vector_bytes();
+      void* out = sqlite3_malloc64(n);
+      if (!out) throw std::bad_alloc();
+      try {
+        t->store->read_vector(loc, out);
+      } catch (...) {
+        sqlite3_free(out);
+        throw;
+      }
+      sqlite3_result_blob64(ctx, out, n, sqlite3_free);
+      sqlite3_result_subtype(ctx, subtype_of(t->spec.element_type));
+      return SQLITE_OK;
+    }
+    int v = t->value_index(column);
+    sqlite3_result_value(ctx, sqlite3_column_value(current_values(t, c), 3 + v));
+    return SQLITE_OK;
+  });
+}
+
+int x_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  Cursor* c = new (std::nothrow) Cursor();
+  if (!c) return SQLITE_NOMEM;
+  *out = c;
+  return SQLITE_OK;
+}
+
+int x_close(sqlite3_vtab_cursor* cur) {
+  delete cursor_of(cur);
+  return SQLITE_OK;
+}
+
+// ---- writes ------------------------------------------------------------------
+
+// Decodes and checks a vector for the table, into `out`.
+void decode_row_vector(Table* t, sqlite3_value* value, DecodedVector* out) {
+  const std::string& name = t->spec.vector_column;
+  if (sqlite3_value_type(value) == SQLITE_NULL) fail(name + " must not be NULL");
+  Status s = decode_vector(value, t->spec.element_type, out);
+  if (!s.ok()) fail(name + ": " + s.message());
+  if (out->view.type != t->spec.element_type)
+    fail(name + " holds " + element_type_name(t->spec.element_type) + " vectors, got " +
+         element_type_name(out->view.type));
+  if (out->view.dims != t->spec.dims)
+    fail(name + ": dimension mismatch: expected " + std::to_string(t->spec.dims) + ", got " +
+         std::to_string(out->view.dims));
+  if (t->spec.metric == Metric::Cosine) {
+    bool zero = true;
+    for (uint32_t i = 0; i < out->view.dims && zero; ++i) zero = out->view.element(i) == 0;
+    if (zero) fail(name + ": a zero vector has no cosine distance");
+  }
+}
+
+std::vector<sqlite3_value*> row_values(Table* t, sqlite3_value** columns) {
+  std::vector<sqlite3_value*> values(t->spec.columns.size());
+  for (int i = 0; i < t->user_columns; ++i) {
+    int v = t->value_index(i);
+    if (v >= 0) values[v] = columns[i];
+  }
+  return values;
+}
+
+int64_t rowid_argument(sqlite3_value* v) {
+  if (sqlite3_value_type(v) != SQLITE_INTEGER) fail("rowid must be an integer");
+  return sqlite3_value_int64(v);
+}
+
+void delete_row(Table* t, int64_t rowid) {
+  Location loc;
+  if (!t->store->locate(rowid, &loc)) return;
+  t->store->remove(loc);
+  t->store->delete_row(rowid);
+}
+
+int64_t next_rowid(Table* t) {
+  std::string sql = sql_format_id("SELECT max(rowid) FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table());
+  sqlite3_stmt* stmt = nullptr;
+  check_rc(t->store->db(), sqlite3_prepare_v2(t->store->db(), sql.c_str(), -1, &stmt, nullptr));
+  sqlite3_step(stmt);
+  bool empty = sqlite3_column_type(stmt, 0) == SQLITE_NULL;
+  int64_t max = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  if (empty) return 1;
+  if (max == std::numeric_limits<int64_t>::max()) fail("no rowid left (the largest rowid is in use)", SQLITE_FULL);
+  return max + 1;
+}
+
+void insert_row(Table* t, sqlite3_value* rowid_value, sqlite3_value** columns, sqlite3_int64* out_rowid) {
+  DecodedVector vec;
+  decode_row_vector(t, columns[t->vector_position], &vec);
+  std::vector<sqlite3_value*> values = row_values(t, columns);
+  int64_t rowid;
+  if (sqlite3_value_type(rowid_value) == SQLITE_NULL) {
+    rowid = next_rowid(t);
+  } else {
+    rowid = rowid_argument(rowid_value);
+    Location existing;
+    if (t->store->locate(rowid, &existing)) {
+      if (sqlite3_vtab_on_conflict(t->store->db()) != SQLITE_REPLACE)
+        throw SqlError(SQLITE_CONSTRAINT, "UNIQUE constraint failed: " + t->store->table() + ".rowid");
+      delete_row(t, rowid);
+    }
+  }
+  Location loc = t->store->append(0, rowid, vec.view.data);
+  t->store->insert_row(rowid, loc, values.data());
+  *out_rowid = rowid;
+}
+
+void update_row(Table* t, int64_t old_rowid, sqlite3_value* new_rowid_value, sqlite3_value** columns) {
+  int64_t new_rowid = rowid_argument(new_rowid_value);
+  sqlite3_value* vector_value = columns[t->vector_position];
+  bool vector_changed = !sqlite3_value_nochange(vector_value);
+  DecodedVector vec;
+  if (vector_changed) decode_row_vector(t, vector_value, &vec);
+  std::vector<sqlite3_value*> values = row_values(t, columns);
+  Location loc;
+  if (!t->store->locate(old_rowid, &loc)) corrupt("row " + std::to_string(old_rowid) + " is missing");
+  if (new_rowid != old_rowid) {
+    Location existing;
+    if (t->store->locate(new_rowid, &existing)) {
+      if (sqlite3_vtab_on_conflict(t->store->db()) != SQLITE_REPLACE)
+        throw SqlError(SQLITE_CONSTRAINT, "UNIQUE constraint failed: " + t->store->table() + ".rowid");
+      delete_row(t, new_rowid);
+      t->store->locate(old_rowid, &loc);  // the delete may have moved it
+    }
+    std::vector<unsigned char> kept;
+    if (!vector_changed) {
+      kept.resize(t->store->vector_bytes());
+      t->store->read_vector(loc, kept.data());
+    }
+    delete_row(t, old_rowid);
+    Location moved = t->store->append(0, new_rowid, vector_changed ? vec.view.data : kept.data());
+    t->store->insert_row(new_rowid, moved, values.data());
+    return;
+  }
+  if (vector_changed) t->store->overwrite(loc, vec.view.data);
+  t->store->update_row_values(old_rowid, values.data());
+}
+
+// ---- commands ------------------------------------------------------------------
+
+void integrity_check(Table* t) {
+  Store& store = *t->store;
+  store.open();  // config
+  std::vector<ChunkInfo> chunks = store.chunks(-1);
+  // Per list, every chunk but the last is full.
+  std::unordered_map<int64_t, int64_t> last_of_list;
+  for (const ChunkInfo& c : chunks) last_of_list[c.list] = c.id;
+  std::string cols;
+  std::string sql = sql_format_id("SELECT rowid, chunk, slot FROM \"%w\".\"%w_rows\" ORDER BY chunk, slot",
+                                  store.schema(), store.table());
+  sqlite3_stmt* rows = prepare(store.db(), sql, {});
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> finalize(rows, sqlite3_finalize);
+  int rc = sqlite3_step(rows);
+  std::vector<unsigned char> buffer;
+  store.invalidate_cache();  // read what is on disk
+  for (const ChunkInfo& c : chunks) {
+    if (c.count < 1) corrupt("chunk " + std::to_string(c.id) + " is empty");
+    if (c.count < c.capacity && last_of_list[c.list] != c.id)
+      corrupt("chunk " + std::to_string(c.id) + " of list " + std::to_string(c.list) +
+              " is not full but is not the list's last");
+    ChunkView view = store.load(c, &buffer);
+    for (int64_t slot = 0; slot < c.count; ++slot) {
+      VectorView v;
+      Status s = view_blob(t->spec.element_type, view.vectors + slot * store.vector_bytes(), store.vector_bytes(), &v);
+      if (!s.ok()) corrupt("chunk " + std::to_string(c.id) + " slot " + std::to_string(slot) + ": " + s.message());
+      if (rc != SQLITE_ROW || sqlite3_column_int64(rows, 1) != c.id || sqlite3_column_int64(rows, 2) != slot)
+        corrupt("chunk " + std::to_string(c.id) + " slot " + std::to_string(slot) + " holds row " +
+                std::to_string(view.rowids[slot]) + ", which the rows table does not place there");
+      if (sqlite3_column_int64(rows, 0) != view.rowids[slot])
+        corrupt("row " + std::to_string(sqlite3_column_int64(rows, 0)) + " points to chunk " + std::to_string(c.id) +
+                " slot " + std::to_string(slot) + ", which holds row " + std::to_string(view.rowids[slot]));
+      rc = sqlite3_step(rows);
+    }
+  }
+  if (rc == SQLITE_ROW)
+    corrupt("row " + std::to_string(sqlite3_column_int64(rows, 0)) + " points to chunk " +
+            std::to_string(sqlite3_column_int64(rows, 1)) + " slot " + std::to_string(sqlite3_column_int64(rows, 2)) +
+            ", which is not a live slot");
+  check_rc(store.db(), rc);
+  store.invalidate_cache();
+}
+
+void run_command(Table* t, sqlite3_value* command) {
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(command));
+  std::string cmd = text ? text : "";
+  if (cmd == "integrity-check") return integrity_check(t);
+  if (cmd == "optimize" || cmd == "rebuild") return;  // storage is kept compact on every write
+  fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
+}
+
+int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
+  Table* t = table_of(vtab);
+  return guard(vtab, [&] {
+    if (argc == 1) {
+      delete_row(t, rowid_argument(argv[0]));
+      return SQLITE_OK;
+    }
+    sqlite3_value** columns = argv + 2;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+      sqlite3_value* command = columns[t->command_column()];
+      if (sqlite3_value_type(command) != SQLITE_NULL) {
+        run_command(t, command);
+        return SQLITE_OK;
+      }
+      insert_row(t, argv[1], columns, out_rowid);
+      return SQLITE_OK;
+    }
+    update_row(t, rowid_argument(argv[0]), argv[1], columns);
+    return SQLITE_OK;
+  });
+}
+
+// ---- transactions --------------------------------------------------------------
+
+int x_begin(sqlite3_vtab*) { return SQLITE_OK; }
+int x_sync(sqlite3_vtab*) { return SQLITE_OK; }
+int x_commit(sqlite3_vtab* vtab) {
+  table_of(vtab)->store->end_transaction(false);
+  return SQLITE_OK;
+}
+int x_rollback(sqlite3_vtab* vtab) {
+  table_of(vtab)->store->end_transaction(true);
+  return SQLITE_OK;
+}
+int x_savepoint(sqlite3_vtab*, int) { return SQLITE_OK; }
+int x_release(sqlite3_vtab*, int) { return SQLITE_OK; }
+int x_rollback_to(sqlite3_vtab* vtab, int) {
+  table_of(vtab)->store->invalidate_cache();
+  return SQLITE_OK;
+}
+
+sqlite3_module make_module() {
+  sqlite3_module m;
+  std::memset(&m, 0, sizeof m);
+  m.iVersion = 3;
+  m.xCreate = x_create;
+  m.xConnect = x_connect;
+  m.xBestIndex = x_best_index;
+  m.xDisconnect = x_disconnect;
+  m.xDestroy = x_destroy;
+  m.xOpen = x_open;
+  m.xClose = x_close;
+  m.xFilter = x_filter;
+  m.xNext = x_next;
+  m.xEof = x_eof;
+  m.xColumn = x_column;
+  m.xRowid = x_rowid;
+  m.xUpdate = x_update;
+  m.xBegin = x_begin;
+  m.xSync = x_sync;
+  m.xCommit = x_commit;
+  m.xRollback = x_rollback;
+  m.xRename = x_rename;
+  m.xSavepoint = x_savepoint;
+  m.xRelease = x_release;
+  m.xRollbackTo = x_rollback_to;
+  m.xShadowName = x_shadow_name;
+  return m;
+}
+
+const sqlite3_module kModule = make_module();
+
+}  // namespace
+
+int register_vtab(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver", &kModule, nullptr, nullptr); }
+
+}  // namespace quiver
