@@ -47,23 +47,54 @@ bool decode(sqlite3_context* ctx, sqlite3_value* value, ElementType bare_type, A
   return s.ok();
 }
 
-bool require_numeric(sqlite3_context* ctx, const Arg& arg) {
-  if (arg.view.type != ElementType::Bit) return true;
+bool require_numeric(sqlite3_context* ctx, const VectorView& v) {
+  if (v.type != ElementType::Bit) return true;
   result_error(ctx, "not defined for bit vectors");
   return false;
 }
 
-bool require_same_shape(sqlite3_context* ctx, const Arg& a, const Arg& b) {
-  if (a.view.type != b.view.type) {
-    result_error(ctx, std::string("type mismatch: ") + element_type_name(a.view.type) + " vs " +
-                          element_type_name(b.view.type));
+bool require_same_shape(sqlite3_context* ctx, const VectorView& a, const VectorView& b) {
+  if (a.type != b.type) {
+    result_error(ctx, std::string("type mismatch: ") + element_type_name(a.type) + " vs " + element_type_name(b.type));
     return false;
   }
-  if (a.view.dims != b.view.dims) {
-    result_error(ctx, "dimension mismatch: expected " + std::to_string(a.view.dims) + ", got " +
-                          std::to_string(b.view.dims));
+  if (a.dims != b.dims) {
+    result_error(ctx, "dimension mismatch: expected " + std::to_string(a.dims) + ", got " + std::to_string(b.dims));
     return false;
   }
+  return true;
+}
+
+// A constant argument (a bound query vector, a JSON literal) is decoded once
+// per statement, not once per row. SQLite keeps auxiliary data only for
+// constant arguments, so a marker still there on the next call shows the
+// argument is constant; its decoded copy is cached from then on.
+char constant_marker;
+
+struct CachedVector {
+  std::vector<unsigned char> bytes;
+  VectorView view;
+};
+
+bool decode_cached(sqlite3_context* ctx, sqlite3_value** argv, int i, ElementType bare_type, Arg* scratch,
+                   VectorView* out) {
+  void* aux = sqlite3_get_auxdata(ctx, i);
+  if (aux && aux != &constant_marker) {
+    *out = static_cast<CachedVector*>(aux)->view;
+    return true;
+  }
+  if (!decode(ctx, argv[i], bare_type, scratch)) return false;
+  *out = scratch->view;
+  if (!aux) {
+    sqlite3_set_auxdata(ctx, i, &constant_marker, nullptr);
+    return true;
+  }
+  auto* cached = new CachedVector;
+  const unsigned char* data = static_cast<const unsigned char*>(scratch->view.data);
+  cached->bytes.assign(data, data + scratch->view.bytes());
+  cached->view = VectorView{scratch->view.type, scratch->view.dims, cached->bytes.data()};
+  // On failure SQLite frees `cached` at once; this call still uses scratch.
+  sqlite3_set_auxdata(ctx, i, cached, [](void* p) { delete static_cast<CachedVector*>(p); });
   return true;
 }
 
@@ -126,7 +157,7 @@ void fn_vector_int8(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
   if (!decode(ctx, argv[0], argc == 2 ? ElementType::Float32 : ElementType::Int8, &a)) return;
   if (a.view.type == ElementType::Int8 && argc == 1) return result_vector(ctx, a.view);
-  if (!require_numeric(ctx, a)) return;
+  if (!require_numeric(ctx, a.view)) return;
   ResultBuffer out(encoded_size(ElementType::Int8, a.view.dims));
   if (!out.data()) return sqlite3_result_error_nomem(ctx);
   Status s = quantize_int8(a.view, scale, out.data());
@@ -169,15 +200,17 @@ void fn_vector_type(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 
 void fn_vector_norm(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
-  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
-  sqlite3_result_double(ctx, vector_norm(a.view));
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a.view)) return;
+  const Kernels& k = active_kernels();
+  bool f32 = a.view.type == ElementType::Float32;
+  sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_dot : k.i8_dot)(a.view.data, a.view.data, a.view.dims)));
 }
 
 // ---- arithmetic --------------------------------------------------------
 
 void fn_vector_normalize(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
-  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a.view)) return;
   ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
   if (!out.data()) return sqlite3_result_error_nomem(ctx);
   Status s = vector_normalize(a.view, out.floats());
@@ -189,8 +222,8 @@ template <Status (*Op)(const VectorView&, const VectorView&, float*)>
 void fn_elementwise(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a, b;
   if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) ||
-      !decode(ctx, argv[1], ElementType::Float32, &b) || !require_numeric(ctx, a) ||
-      !require_same_shape(ctx, a, b))
+      !decode(ctx, argv[1], ElementType::Float32, &b) || !require_numeric(ctx, a.view) ||
+      !require_same_shape(ctx, a.view, b.view))
     return;
   ResultBuffer out(encoded_size(ElementType::Float32, a.view.dims));
   if (!out.data()) return sqlite3_result_error_nomem(ctx);
@@ -201,7 +234,7 @@ void fn_elementwise(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 
 void fn_vector_scale(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
-  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a.view)) return;
   int t = sqlite3_value_type(argv[1]);
   if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
     return result_error(ctx, std::string("scale factor must be a number, got ") + sql_type_name(t));
@@ -231,24 +264,23 @@ enum class Measure { CosineSimilarity, CosineDistance, Dot, L2 };
 
 template <Measure M>
 void fn_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  Arg a, b;
-  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) ||
-      !decode(ctx, argv[1], ElementType::Float32, &b) || !require_same_shape(ctx, a, b))
+  Arg scratch_a, scratch_b;
+  VectorView a, b;
+  if (any_null(argc, argv) || !decode_cached(ctx, argv, 0, ElementType::Float32, &scratch_a, &a) ||
+      !decode_cached(ctx, argv, 1, ElementType::Float32, &scratch_b, &b) || !require_same_shape(ctx, a, b))
     return;
-  if (a.view.type == ElementType::Bit) return result_error(ctx, "not defined for bit vectors (use hamming_distance)");
+  if (a.type == ElementType::Bit) return result_error(ctx, "not defined for bit vectors (use hamming_distance)");
   const Kernels& k = active_kernels();
-  bool f32 = a.view.type == ElementType::Float32;
-  const void* x = a.view.data;
-  const void* y = b.view.data;
-  size_t n = a.view.dims;
+  bool f32 = a.type == ElementType::Float32;
+  size_t n = a.dims;
   switch (M) {
     case Measure::Dot:
-      return sqlite3_result_double(ctx, (f32 ? k.f32_dot : k.i8_dot)(x, y, n));
+      return sqlite3_result_double(ctx, (f32 ? k.f32_dot : k.i8_dot)(a.data, b.data, n));
     case Measure::L2:
-      return sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_l2sq : k.i8_l2sq)(x, y, n)));
+      return sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_l2sq : k.i8_l2sq)(a.data, b.data, n)));
     case Measure::CosineSimilarity:
     case Measure::CosineDistance: {
-      double d = (f32 ? k.f32_cosine : k.i8_cosine)(x, y, n);
+      double d = (f32 ? k.f32_cosine : k.i8_cosine)(a.data, b.data, n);
       if (std::isnan(d)) return result_error(ctx, "undefined for a zero vector");
       return sqlite3_result_double(ctx, M == Measure::CosineDistance ? d : 1 - d);
     }
@@ -256,16 +288,17 @@ void fn_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 }
 
 void fn_hamming_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  Arg a, b;
-  if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Bit, &a) ||
-      !decode(ctx, argv[1], ElementType::Bit, &b))
+  Arg scratch_a, scratch_b;
+  VectorView a, b;
+  if (any_null(argc, argv) || !decode_cached(ctx, argv, 0, ElementType::Bit, &scratch_a, &a) ||
+      !decode_cached(ctx, argv, 1, ElementType::Bit, &scratch_b, &b))
     return;
-  for (const Arg* arg : {&a, &b})
-    if (arg->view.type != ElementType::Bit)
-      return result_error(ctx, std::string("expects bit vectors, got ") + element_type_name(arg->view.type) +
+  for (const VectorView* v : {&a, &b})
+    if (v->type != ElementType::Bit)
+      return result_error(ctx, std::string("expects bit vectors, got ") + element_type_name(v->type) +
                                    " (convert with vector_bit)");
   if (!require_same_shape(ctx, a, b)) return;
-  double d = active_kernels().bit_hamming(a.view.data, b.view.data, a.view.bytes());
+  double d = active_kernels().bit_hamming(a.data, b.data, a.bytes());
   sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(d));
 }
 
@@ -275,6 +308,7 @@ void fn_hamming_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 struct MeanState {
   double* sums;  // sqlite3_malloc64'd, dims entries
   uint32_t dims;
+  ElementType type;
   int64_t count;
 };
 
@@ -283,12 +317,16 @@ void mean_step(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* state = static_cast<MeanState*>(sqlite3_aggregate_context(ctx, sizeof(MeanState)));
   if (!state) return sqlite3_result_error_nomem(ctx);
   Arg a;
-  if (!decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a)) return;
+  if (!decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a.view)) return;
   if (!state->sums) {
     state->sums = static_cast<double*>(sqlite3_malloc64(sizeof(double) * a.view.dims));
     if (!state->sums) return sqlite3_result_error_nomem(ctx);
     std::memset(state->sums, 0, sizeof(double) * a.view.dims);
     state->dims = a.view.dims;
+    state->type = a.view.type;
+  } else if (a.view.type != state->type) {
+    return result_error(ctx, std::string("type mismatch: ") + element_type_name(state->type) + " vs " +
+                                 element_type_name(a.view.type));
   } else if (a.view.dims != state->dims) {
     return result_error(ctx, "dimension mismatch: expected " + std::to_string(state->dims) + ", got " +
                                  std::to_string(a.view.dims));

@@ -41,6 +41,7 @@ const Kernels* kernels_for(Isa isa) {
                  : nullptr;
     case Isa::Avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512bw") &&
                      __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt")
                  ? &avx512_kernels()
                  : nullptr;

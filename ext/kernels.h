@@ -13,6 +13,15 @@ namespace quiver {
 
 using DistanceKernel = double (*)(const void* a, const void* b, size_t n);
 
+// Dot products of one float32 vector x (dim elements) with many vectors laid
+// out as a panel: blocks of kPanelWidth vectors, each block stored
+// dimension-major (panel[(block * dim + t) * kPanelWidth + j] is element t of
+// vector block * kPanelWidth + j). out[j] receives x . vector j for `count`
+// vectors, count a multiple of kPanelWidth. Used where one vector meets many
+// (k-means, IVF routing), where per-pair calls would waste most of the time.
+constexpr size_t kPanelWidth = 16;
+using PanelKernel = void (*)(const float* x, const float* panel, size_t dim, size_t count, float* out);
+
 struct Kernels {
   const char* name;            // the kernel family, as quiver_simd() reports it
   DistanceKernel f32_dot;      // sum a[i]*b[i]
@@ -22,6 +31,7 @@ struct Kernels {
   DistanceKernel i8_l2sq;
   DistanceKernel i8_cosine;
   DistanceKernel bit_hamming;  // differing bits over n bytes
+  PanelKernel f32_dot_panel;   // x . many vectors (see PanelKernel)
 };
 
 // Kernel families, best last within each architecture.
@@ -42,7 +52,9 @@ const Kernels* kernels_for(Isa isa);
 const Kernels& active_kernels();
 
 // Cosine distance from its three sums; NaN when either norm is zero.
-inline double cosine_from_sums(double dot, double aa, double bb) {
+// Internal linkage: the kernel files compiled with different ISA flags must
+// not share one copy.
+static inline double cosine_from_sums(double dot, double aa, double bb) {
   if (aa == 0 || bb == 0) return NAN;
   double similarity = dot / std::sqrt(aa * bb);
   if (similarity > 1) similarity = 1;

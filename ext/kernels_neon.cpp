@@ -6,19 +6,21 @@ namespace {
 
 using Arch = xsimd::neon64;
 
-struct Widen {
-  static xsimd::batch<int32_t, Arch> load(const int8_t* p) {
-    int32_t four;
-    std::memcpy(&four, p, 4);
-    int8x8_t bytes = vreinterpret_s8_s32(vdup_n_s32(four));
-    return vmovl_s16(vget_low_s16(vmovl_s8(bytes)));
+struct Pairs {
+  static constexpr size_t kStep = 8;
+  static xsimd::batch<int32_t, Arch> dot(const int8_t* x, const int8_t* y) {
+    return vpaddlq_s16(vmull_s8(vld1_s8(x), vld1_s8(y)));
+  }
+  static xsimd::batch<int32_t, Arch> sqdiff(const int8_t* x, const int8_t* y) {
+    int16x8_t d = vsubl_s8(vld1_s8(x), vld1_s8(y));
+    return vaddq_s32(vmull_s16(vget_low_s16(d), vget_low_s16(d)), vmull_s16(vget_high_s16(d), vget_high_s16(d)));
   }
 };
 
 }  // namespace
 
 const Kernels& neon_kernels() {
-  static const Kernels k = simd::make_kernels<Arch, Widen>("neon");
+  static const Kernels k = simd::make_kernels<Arch, Pairs>("neon");
   return k;
 }
 

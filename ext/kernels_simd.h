@@ -1,15 +1,17 @@
 // The SIMD kernels, written once over xsimd batches and instantiated by each
 // kernels_<isa>.cpp, which is compiled with that ISA's flags. Include nowhere
 // else: everything here is a template on the architecture, so the copies
-// compiled with different flags never collide at link time.
+// compiled with different flags never collide at link time (an ordinary
+// inline function would exist once per flag set, and the linker keeps any
+// one of them).
 //
-// Each ISA file supplies a Widen policy: Widen::load(p) reads exactly
-// batch<int32_t, Arch>::size int8 values at p and sign-extends them
-// (xsimd 8.1 converts int8 element by element, which is slow).
+// Each ISA file supplies the int8 Pairs policy described below: xsimd 8.1
+// has no widening multiply, and converts int8 element by element.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -24,6 +26,13 @@ inline float tail_f32(const void* p, size_t i) {
   std::memcpy(&x, static_cast<const float*>(p) + i, 4);
   return x;
 }
+
+// float32 accumulators are exact enough for embeddings, but overflow past
+// 3.4e38 and underflow below 1e-38. Results near either edge are recomputed
+// by the double-precision reference, so every finite input gets a finite,
+// accurate answer.
+template <class Arch>
+inline bool needs_wide(float x) { return !(std::fabs(x) >= 1e-30f && std::fabs(x) <= 1e30f); }
 
 template <class Arch>
 double f32_dot(const void* a, const void* b, size_t n) {
@@ -42,7 +51,7 @@ double f32_dot(const void* a, const void* b, size_t n) {
   for (; i + W <= n; i += W) s0 = xsimd::fma(B::load_unaligned(x + i), B::load_unaligned(y + i), s0);
   float s = xsimd::hadd((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) s += tail_f32<Arch>(x, i) * tail_f32<Arch>(y, i);
-  return s;
+  return needs_wide<Arch>(s) ? scalar_kernels().f32_dot(a, b, n) : s;
 }
 
 template <class Arch>
@@ -72,7 +81,7 @@ double f32_l2sq(const void* a, const void* b, size_t n) {
     float d = tail_f32<Arch>(x, i) - tail_f32<Arch>(y, i);
     s += d * d;
   }
-  return s;
+  return needs_wide<Arch>(s) ? scalar_kernels().f32_l2sq(a, b, n) : s;
 }
 
 template <class Arch>
@@ -106,46 +115,50 @@ double f32_cosine(const void* a, const void* b, size_t n) {
     aa += u * u;
     bb += v * v;
   }
+  if (needs_wide<Arch>(aa) || needs_wide<Arch>(bb) || !std::isfinite(ab)) return scalar_kernels().f32_cosine(a, b, n);
   return cosine_from_sums(ab, aa, bb);
 }
 
-// int8 kernels accumulate exactly in int32 lanes. |x*y| <= 2^14, so a dot
-// product or norm of up to 2^16 elements fits; squared differences reach
-// 255^2, so L2 folds its lanes into 64 bits every kBlock elements.
-template <class Arch, class Widen>
+// int8 kernels accumulate exactly in int32 lanes. Each ISA file supplies a
+// Pairs policy that reads Pairs::kStep int8 values from x and y, widens them
+// to 16 bits and returns, per int32 lane, the sum of two adjacent products
+// (pmaddwd on x86, widening multiply-accumulate on NEON):
+//   Pairs::dot(x, y)     lanes of x[i]*y[i] + x[i+1]*y[i+1]
+//   Pairs::sqdiff(x, y)  the same for (x[i]-y[i])^2
+// |x*y| <= 2^14, so dot products and norms of up to 2^16 elements fit in
+// int32; squared differences reach 255^2, so L2 folds its lanes into 64 bits
+// every kBlock elements.
+template <class Arch, class Pairs>
 double i8_dot(const void* a, const void* b, size_t n) {
   using I = xsimd::batch<int32_t, Arch>;
-  constexpr size_t W = I::size;
+  constexpr size_t S = Pairs::kStep;
   const int8_t* x = static_cast<const int8_t*>(a);
   const int8_t* y = static_cast<const int8_t*>(b);
   I s0(0), s1(0);
   size_t i = 0;
-  for (; i + 2 * W <= n; i += 2 * W) {
-    s0 += Widen::load(x + i) * Widen::load(y + i);
-    s1 += Widen::load(x + i + W) * Widen::load(y + i + W);
+  for (; i + 2 * S <= n; i += 2 * S) {
+    s0 += Pairs::dot(x + i, y + i);
+    s1 += Pairs::dot(x + i + S, y + i + S);
   }
-  for (; i + W <= n; i += W) s0 += Widen::load(x + i) * Widen::load(y + i);
+  for (; i + S <= n; i += S) s0 += Pairs::dot(x + i, y + i);
   int64_t s = xsimd::hadd(s0 + s1);
   for (; i < n; ++i) s += int{x[i]} * y[i];
   return static_cast<double>(s);
 }
 
-template <class Arch, class Widen>
+template <class Arch, class Pairs>
 double i8_l2sq(const void* a, const void* b, size_t n) {
   using I = xsimd::batch<int32_t, Arch>;
-  constexpr size_t W = I::size;
+  constexpr size_t S = Pairs::kStep;
   constexpr size_t kBlock = 16384;  // 16384 * 255^2 < 2^31
   const int8_t* x = static_cast<const int8_t*>(a);
   const int8_t* y = static_cast<const int8_t*>(b);
   int64_t s = 0;
   size_t i = 0;
-  while (i + W <= n) {
+  while (i + S <= n) {
     size_t block_end = i + kBlock < n ? i + kBlock : n;
     I s0(0);
-    for (; i + W <= block_end; i += W) {
-      I d = Widen::load(x + i) - Widen::load(y + i);
-      s0 += d * d;
-    }
+    for (; i + S <= block_end; i += S) s0 += Pairs::sqdiff(x + i, y + i);
     s += xsimd::hadd(s0);
   }
   for (; i < n; ++i) {
@@ -155,19 +168,18 @@ double i8_l2sq(const void* a, const void* b, size_t n) {
   return static_cast<double>(s);
 }
 
-template <class Arch, class Widen>
+template <class Arch, class Pairs>
 double i8_cosine(const void* a, const void* b, size_t n) {
   using I = xsimd::batch<int32_t, Arch>;
-  constexpr size_t W = I::size;
+  constexpr size_t S = Pairs::kStep;
   const int8_t* x = static_cast<const int8_t*>(a);
   const int8_t* y = static_cast<const int8_t*>(b);
   I ab(0), aa(0), bb(0);
   size_t i = 0;
-  for (; i + W <= n; i += W) {
-    I u = Widen::load(x + i), v = Widen::load(y + i);
-    ab += u * v;
-    aa += u * u;
-    bb += v * v;
+  for (; i + S <= n; i += S) {
+    ab += Pairs::dot(x + i, y + i);
+    aa += Pairs::dot(x + i, x + i);
+    bb += Pairs::dot(y + i, y + i);
   }
   int64_t sab = xsimd::hadd(ab), saa = xsimd::hadd(aa), sbb = xsimd::hadd(bb);
   for (; i < n; ++i) {
@@ -204,16 +216,37 @@ double bit_hamming(const void* a, const void* b, size_t n) {
   return static_cast<double>(c[0] + c[1] + c[2] + c[3]);
 }
 
-template <class Arch, class Widen>
+// One vector against a panel of kPanelWidth vectors per block: each FMA
+// advances several of the panel's vectors at once, with no reduction.
+template <class Arch>
+void f32_dot_panel(const float* x, const float* panel, size_t dim, size_t count, float* out) {
+  using B = xsimd::batch<float, Arch>;
+  constexpr size_t W = B::size;
+  static_assert(kPanelWidth % W == 0, "panel width must be a multiple of the batch");
+  constexpr size_t R = kPanelWidth / W;
+  for (size_t block = 0; block < count / kPanelWidth; ++block) {
+    const float* p = panel + block * dim * kPanelWidth;
+    B acc[R];
+    for (size_t r = 0; r < R; ++r) acc[r] = B(0.0f);
+    for (size_t t = 0; t < dim; ++t) {
+      B xt(x[t]);
+      for (size_t r = 0; r < R; ++r) acc[r] = xsimd::fma(xt, B::load_unaligned(p + t * kPanelWidth + r * W), acc[r]);
+    }
+    for (size_t r = 0; r < R; ++r) acc[r].store_unaligned(out + block * kPanelWidth + r * W);
+  }
+}
+
+template <class Arch, class Pairs>
 Kernels make_kernels(const char* name) {
   return Kernels{name,
                  f32_dot<Arch>,
                  f32_l2sq<Arch>,
                  f32_cosine<Arch>,
-                 i8_dot<Arch, Widen>,
-                 i8_l2sq<Arch, Widen>,
-                 i8_cosine<Arch, Widen>,
-                 bit_hamming<Arch>};
+                 i8_dot<Arch, Pairs>,
+                 i8_l2sq<Arch, Pairs>,
+                 i8_cosine<Arch, Pairs>,
+                 bit_hamming<Arch>,
+                 f32_dot_panel<Arch>};
 }
 
 }  // namespace simd

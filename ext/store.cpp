@@ -1,11 +1,12 @@
 #include "store.h"
 
+#include <cmath>
 #include <cstring>
 #include <new>
 
 namespace quiver {
 
-const char* const kShadowParts[] = {"config", "chunks", "vectors", "rows", nullptr};
+const char* const kShadowParts[] = {"config", "chunks", "vectors", "rows", "centroids", nullptr};
 
 bool is_shadow_part(const char* suffix) {
   for (const char* const* p = kShadowParts; *p; ++p)
@@ -250,7 +251,8 @@ void Store::create() {
        sql_format("CREATE TABLE \"%w\".\"%w_rows\"(rowid INTEGER PRIMARY KEY, chunk INTEGER NOT NULL, "
                   "slot INTEGER NOT NULL",
                   s, t) +
-       cols + ");");
+       cols + ");" +
+       sql_format("CREATE TABLE \"%w\".\"%w_centroids\"(list INTEGER PRIMARY KEY, centroid BLOB NOT NULL);", s, t));
   // Full chunks of about 256 KiB: large sequential reads, small rewrites.
   int64_t per_chunk = int64_t{256 * 1024} / static_cast<int64_t>(vector_bytes_);
   chunk_capacity_ = per_chunk < 16 ? 16 : per_chunk > 4096 ? 4096 : per_chunk;
@@ -529,9 +531,70 @@ void Store::read_vector(const Location& loc, void* out) {
   v.read(out, vb, loc.slot * vb);
 }
 
+// ---- IVF maintenance ---------------------------------------------------------
+
+int64_t Store::list_of(int64_t chunk) { return chunk_info(chunk).list; }
+
+void Store::drop_chunk(int64_t chunk) {
+  note_write(chunk);
+  Use a(db_, statement(kChunkDelete));
+  a.bind(1, chunk).step();
+  Use b(db_, statement(kVectorsDelete));
+  b.bind(1, chunk).step();
+}
+
+void Store::shift_lists(int64_t from, int64_t delta) {
+  invalidate_cache();
+  wrote_in_transaction_ = true;
+  exec(sql_format("UPDATE \"%w\".\"%w_chunks\" SET list = list + %lld WHERE list >= %lld", schema_.c_str(),
+                  table_.c_str(), static_cast<long long>(delta), static_cast<long long>(from)));
+}
+
+void Store::write_centroids(size_t k, size_t dim, const float* rows) {
+  exec(sql_format("DELETE FROM \"%w\".\"%w_centroids\"", schema_.c_str(), table_.c_str()));
+  sqlite3_stmt* stmt = nullptr;
+  std::string sql =
+      sql_format("INSERT INTO \"%w\".\"%w_centroids\"(list, centroid) VALUES (?1, ?2)", schema_.c_str(), table_.c_str());
+  check_rc(db_, sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+  for (size_t i = 0; i < k; ++i) {
+    sqlite3_bind_int64(stmt, 1, static_cast<int64_t>(i));
+    sqlite3_bind_blob64(stmt, 2, rows + i * dim, dim * 4, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) check_rc(db_, sqlite3_reset(stmt));
+    sqlite3_reset(stmt);
+  }
+}
+
+std::vector<float> Store::read_centroids(size_t dim, size_t* k) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string sql =
+      sql_format("SELECT list, centroid FROM \"%w\".\"%w_centroids\" ORDER BY list", schema_.c_str(), table_.c_str());
+  check_rc(db_, sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+  std::vector<float> rows;
+  size_t n = 0;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (sqlite3_column_int64(stmt, 0) != static_cast<int64_t>(n)) corrupt("centroid " + std::to_string(n) + " is missing");
+    const void* blob = sqlite3_column_blob(stmt, 1);
+    if (static_cast<size_t>(sqlite3_column_bytes(stmt, 1)) != dim * 4)
+      corrupt("centroid " + std::to_string(n) + " is " + std::to_string(sqlite3_column_bytes(stmt, 1)) +
+              " bytes, expected " + std::to_string(dim * 4));
+    rows.resize((n + 1) * dim);
+    std::memcpy(rows.data() + n * dim, blob, dim * 4);
+    for (size_t t = 0; t < dim; ++t)
+      if (!std::isfinite(rows[n * dim + t])) corrupt("centroid " + std::to_string(n) + " is not finite");
+    ++n;
+  }
+  check_rc(db_, rc);
+  *k = n;
+  return rows;
+}
+
 // ---- scans and the cache -----------------------------------------------------
 
-void Store::begin_scan() {
+void Store::refresh() {
   if (wrote_in_transaction_) return;  // nothing is cached meanwhile
   unsigned version = 0;
   if (sqlite3_file_control(db_, schema_.c_str(), SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
@@ -545,6 +608,7 @@ void Store::begin_scan() {
 }
 
 void Store::invalidate_cache() {
+  ++generation_;
   cache_.clear();
   cache_bytes_ = 0;
 }

@@ -1,6 +1,6 @@
 // Storage of a quiver table in shadow tables.
 //
-// A table T in schema S keeps everything in four ordinary tables, declared
+// A table T in schema S keeps everything in five ordinary tables, declared
 // through xShadowName (their suffixes have no '_': SQLite 3.40 finds a shadow
 // table's owner by splitting its name at the last '_'):
 //
@@ -20,6 +20,9 @@
 //                c0, c1, ...)
 //       where each row's vector lives, and its metadata and auxiliary values
 //       (column ci is the i-th non-vector column, with its declared affinity).
+//   "T_centroids" (list INTEGER PRIMARY KEY, centroid BLOB)
+//       the IVF coarse quantizer (ivf.h): one float32 vector per list, in the
+//       quantizer's space; empty for a flat or untrained table.
 //
 // Invariants (checked by 'integrity-check'): every T_rows row points at a
 // live slot whose rowid is its own; slot counts add up to the row count; in
@@ -103,15 +106,26 @@ class Store {
   void overwrite(const Location& loc, const void* vector);
   void read_vector(const Location& loc, void* out);
 
-  // Call once at the start of each query: drops the cache if any connection
-  // changed the database since it was filled.
-  void begin_scan();
+  // Call at the start of each query and write: drops what is cached if any
+  // connection changed the database since it was filled.
+  void refresh();
+  // Counts cache invalidations, so layers above can tell when what they
+  // cached (IVF centroids) must be reloaded.
+  uint64_t generation() const { return generation_; }
 
   // Chunks, for scans. list < 0 means every list.
   std::vector<ChunkInfo> chunks(int64_t list);
   // The chunk's payload, from the cache or read into `buffer`. Valid until the
   // next call with the same buffer or the next write.
   ChunkView load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer);
+
+  // Maintenance for IVF rebuilds.
+  int64_t list_of(int64_t chunk);
+  void drop_chunk(int64_t chunk);
+  // Adds delta to the list of every chunk whose list is >= from.
+  void shift_lists(int64_t from, int64_t delta);
+  void write_centroids(size_t k, size_t dim, const float* rows);
+  std::vector<float> read_centroids(size_t dim, size_t* k);
 
   // Config key/value.
   std::string config(const std::string& key);
@@ -153,6 +167,7 @@ class Store {
   size_t cache_budget_ = 0;
   bool wrote_in_transaction_ = false;
   unsigned data_version_ = 0;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace quiver

@@ -18,24 +18,73 @@ Status json_error(const char* what, size_t offset) {
   return Status::error(std::string("malformed JSON vector: ") + what + " at offset " + str(offset));
 }
 
+// The end of the JSON number at p (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?),
+// or nullptr. *exponent10 is the decimal exponent of its leading significant
+// digit (1e-400 -> -400, 0.05 -> -2), *zero whether all its digits are 0.
+const char* scan_number(const char* p, const char* end, long* exponent10, bool* zero) {
+  auto digits = [&](const char* q) {
+    while (q < end && is_digit(*q)) ++q;
+    return q;
+  };
+  if (p < end && *p == '-') ++p;
+  if (p >= end || !is_digit(*p)) return nullptr;  // also rejects inf, nan, +1, .5
+  const char* int_begin = p;
+  const char* int_end = (*p == '0') ? p + 1 : digits(p);
+  long lead = -1;  // exponent of the first nonzero digit
+  for (const char* q = int_begin; q < int_end; ++q)
+    if (*q != '0') {
+      lead = static_cast<long>(int_end - q) - 1;
+      break;
+    }
+  p = int_end;
+  if (p < end && *p == '.') {
+    const char* frac_begin = p + 1;
+    const char* frac_end = digits(frac_begin);
+    if (frac_end == frac_begin) return nullptr;
+    if (lead < 0)
+      for (const char* q = frac_begin; q < frac_end; ++q)
+        if (*q != '0') {
+          lead = -static_cast<long>(q - frac_begin) - 1;
+          break;
+        }
+    p = frac_end;
+  }
+  long exponent = 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    const char* q = p + 1;
+    bool negative = false;
+    if (q < end && (*q == '+' || *q == '-')) negative = *q++ == '-';
+    const char* exp_end = digits(q);
+    if (exp_end == q) return nullptr;
+    for (const char* d = q; d < exp_end && exponent < 100000; ++d) exponent = exponent * 10 + (*d - '0');
+    if (negative) exponent = -exponent;
+    p = exp_end;
+  }
+  *zero = lead < 0;
+  *exponent10 = lead + exponent;
+  return p;
+}
+
 // Reads one JSON number at p as a correctly rounded float32. Returns nullptr
 // for a token that is not a JSON number. Values beyond float32's range set
 // *out_of_range; values below it round to a subnormal or zero.
 const char* read_number(const char* p, const char* end, float* out, bool* out_of_range) {
   *out_of_range = false;
-  const char* digits = (p < end && *p == '-') ? p + 1 : p;
-  if (digits >= end || !is_digit(*digits)) return nullptr;  // also rejects inf, nan, +1, .5
-  auto r = std::from_chars(p, end, *out, std::chars_format::general);
-  if (r.ec == std::errc()) return r.ptr;
+  long exponent10;
+  bool zero;
+  const char* token_end = scan_number(p, end, &exponent10, &zero);
+  if (!token_end) return nullptr;
+  auto r = std::from_chars(p, token_end, *out, std::chars_format::general);
+  if (r.ec == std::errc() && r.ptr == token_end) return token_end;
   if (r.ec != std::errc::result_out_of_range) return nullptr;
-  double wide = 0;
-  auto rd = std::from_chars(p, end, wide, std::chars_format::general);
-  if (rd.ec == std::errc() && std::fabs(wide) < 1.0) {
-    *out = static_cast<float>(wide);  // float32 underflow
-    return rd.ptr;
+  if (exponent10 < 0) {  // below float32's range: a subnormal, or zero
+    double wide = 0;
+    auto rd = std::from_chars(p, token_end, wide, std::chars_format::general);
+    *out = rd.ec == std::errc() ? static_cast<float>(wide) : (*p == '-' ? -0.0f : 0.0f);
+    return token_end;
   }
   *out_of_range = true;
-  return r.ptr;
+  return token_end;
 }
 
 }  // namespace

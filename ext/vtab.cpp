@@ -306,6 +306,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       }
     }
     if (unusable_match && !has_match) return SQLITE_CONSTRAINT;  // wait for the outer loop
+    if (has_k && !has_match) fail("k needs a MATCH constraint on " + t->spec.vector_column);
     plan.mode = has_match ? PlanMode::Search : has_rowid_eq ? PlanMode::Rowid : PlanMode::FullScan;
 
     int argv_index = 0;
@@ -338,7 +339,6 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc)
         info->orderByConsumed = 1;
     }
-    (void)has_k;
     std::string idx = encode_plan(plan);
     info->idxStr = sqlite3_mprintf("%s", idx.c_str());
     if (!info->idxStr) throw std::bad_alloc();
@@ -449,7 +449,6 @@ std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after)
     check_rc(store.db(), rc);
   }
   TopK top(limit, c->bound, c->bound_inclusive, after);
-  store.begin_scan();
   for (const ChunkInfo& chunk : store.chunks(-1)) {
     const SlotMask* mask = nullptr;
     if (filtered) {

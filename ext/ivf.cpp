@@ -1,0 +1,225 @@
+#include "ivf.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace quiver {
+
+namespace {
+
+// Rebuilds write the new lists under ids shifted by this much, so they never
+// meet the old ones, then shift them back.
+constexpr int64_t kRebuildOffset = int64_t{1} << 40;
+
+int64_t config_int(Store& store, const char* key) { return std::atoll(store.config(key).c_str()); }
+double config_real(Store& store, const char* key) { return std::atof(store.config(key).c_str()); }
+
+std::string real_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+Ivf::Ivf(Store& store, const Kernels& kernels) : store_(store), kernels_(kernels) {}
+
+size_t Ivf::quantizer_dim() const {
+  return store_.spec().dims + (store_.spec().metric == Metric::Dot ? 1 : 0);
+}
+
+void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out) const {
+  widen_to_float(v, out);
+  size_t dim = v.dims;
+  if (store_.spec().metric == Metric::Cosine) {
+    double n = 0;
+    for (size_t t = 0; t < dim; ++t) n += double{out[t]} * out[t];
+    if (n > 0)
+      for (size_t t = 0; t < dim; ++t) out[t] = static_cast<float>(out[t] / std::sqrt(n));
+  } else if (store_.spec().metric == Metric::Dot) {
+    double n = 0;
+    for (size_t t = 0; t < dim; ++t) n += double{out[t]} * out[t];
+    double rest = norm_bound_ * norm_bound_ - n;
+    out[dim] = is_query || rest <= 0 ? 0.0f : static_cast<float>(std::sqrt(rest));
+  }
+}
+
+void Ivf::load() {
+  if (loaded_generation_ == store_.generation()) return;
+  lists_ = enabled() ? config_int(store_, "lists") : 0;
+  norm_bound_ = config_real(store_, "norm_bound");
+  centroids_ = Centroids();
+  if (lists_ > 0) {
+    size_t k = 0;
+    std::vector<float> rows = store_.read_centroids(quantizer_dim(), &k);
+    if (static_cast<int64_t>(k) != lists_)
+      corrupt("the index has " + std::to_string(k) + " centroids but config says " + std::to_string(lists_) + " lists");
+    centroids_ = Centroids(k, quantizer_dim(), std::move(rows));
+  }
+  scratch_.resize(quantizer_dim());
+  scores_.resize(centroids_.padded_k());
+  loaded_generation_ = store_.generation();
+}
+
+int64_t Ivf::lists() {
+  load();
+  return lists_;
+}
+
+int64_t Ivf::default_probes() {
+  int64_t n = lists();
+  if (n <= 0) return 1;
+  if (store_.spec().probes) return std::min<int64_t>(store_.spec().probes, n);
+  int64_t p = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(n))));
+  return std::max<int64_t>(1, std::min(p, n));
+}
+
+int64_t Ivf::assign(const VectorView& v) {
+  if (lists() == 0) return 0;
+  to_quantizer(v, false, scratch_.data());
+  return centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
+}
+
+std::vector<uint32_t> Ivf::probe_order(const VectorView& query) {
+  load();
+  to_quantizer(query, true, scratch_.data());
+  return centroids_.ranked(scratch_.data(), kernels_);
+}
+
+int64_t Ivf::chosen_lists(int64_t rows) const {
+  int64_t n = store_.spec().lists ? store_.spec().lists
+              : rows <= 1000000  ? rows / 1000
+                                 : static_cast<int64_t>(std::sqrt(static_cast<double>(rows)));
+  return std::max<int64_t>(1, std::min(n, rows));
+}
+
+void Ivf::note_change() {
+  if (!enabled()) return;
+  int64_t rows = config_int(store_, "count");
+  if (lists() == 0) {
+    int64_t threshold = std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists);
+    if (rows >= threshold) rebuild();
+    return;
+  }
+  store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
+  if (store_.spec().lists == 0 && rows >= 2 * config_int(store_, "trained_rows")) rebuild();
+}
+
+void Ivf::rebuild() {
+  if (!enabled()) return;
+  const TableSpec& spec = store_.spec();
+  std::vector<ChunkInfo> old_chunks = store_.chunks(-1);
+  int64_t rows = 0;
+  for (const ChunkInfo& c : old_chunks) rows += c.count;
+  if (rows == 0) return;
+  int64_t lists = chosen_lists(rows);
+  size_t qdim = quantizer_dim();
+  size_t dims = spec.dims;
+
+  // Pass 1: a deterministic reservoir sample of the vectors, and for dot the
+  // largest norm.
+  int64_t sample_size = std::min<int64_t>(rows, lists * kSamplePerList);
+  sample_size = std::max<int64_t>(1, std::min<int64_t>(sample_size, kMaxSampleFloats / static_cast<int64_t>(qdim)));
+  std::vector<float> sample(static_cast<size_t>(sample_size) * qdim);
+  std::vector<unsigned char> buffer;
+  std::vector<float> wide(qdim);
+  Rng rng(0x51564652ull + static_cast<uint64_t>(rows));
+  double max_norm2 = 0;
+  int64_t seen = 0;
+  for (const ChunkInfo& c : old_chunks) {
+    ChunkView view = store_.load(c, &buffer);
+    for (int64_t s = 0; s < view.count; ++s, ++seen) {
+      VectorView v{spec.element_type, spec.dims, view.vectors + s * store_.vector_bytes()};
+      int64_t slot = seen < sample_size ? seen : static_cast<int64_t>(rng.below(static_cast<uint64_t>(seen) + 1));
+      if (spec.metric == Metric::Dot) {
+        double n = 0;
+        for (uint32_t t = 0; t < v.dims; ++t) n += v.element(t) * v.element(t);
+        max_norm2 = std::max(max_norm2, n);
+      }
+      if (slot < sample_size) widen_to_float(v, sample.data() + slot * qdim);
+    }
+  }
+  norm_bound_ = std::sqrt(max_norm2);
+  // Into the quantizer's space (normalize, or augment for dot).
+  for (int64_t i = 0; i < sample_size; ++i) {
+    float* x = sample.data() + i * qdim;
+    VectorView v{ElementType::Float32, static_cast<uint32_t>(dims), x};
+    std::copy(x, x + dims, wide.begin());
+    VectorView w{ElementType::Float32, static_cast<uint32_t>(dims), wide.data()};
+    to_quantizer(w, false, x);
+    (void)v;
+  }
+
+  KMeansOptions options;
+  options.k = static_cast<size_t>(lists);
+  options.spherical = spec.metric == Metric::Cosine;
+  centroids_ = train_kmeans(sample.data(), static_cast<size_t>(sample_size), qdim, options, kernels_);
+  sample = std::vector<float>();
+  lists = static_cast<int64_t>(centroids_.k());
+  store_.write_centroids(centroids_.k(), qdim, centroids_.rows().data());
+  scratch_.resize(qdim);
+  scores_.resize(centroids_.padded_k());
+
+  // Pass 2: move every row to its list, chunk by chunk.
+  double spread = 0;
+  for (const ChunkInfo& c : old_chunks) {
+    ChunkView view = store_.load(c, &buffer);
+    std::vector<int64_t> rowids(view.rowids, view.rowids + view.count);
+    std::vector<unsigned char> vectors(view.vectors, view.vectors + view.count * store_.vector_bytes());
+    for (int64_t s = 0; s < view.count; ++s) {
+      const unsigned char* data = vectors.data() + s * store_.vector_bytes();
+      VectorView v{spec.element_type, spec.dims, data};
+      to_quantizer(v, false, scratch_.data());
+      uint32_t list = centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
+      double norm2 = 0;
+      for (size_t t = 0; t < qdim; ++t) norm2 += double{scratch_[t]} * scratch_[t];
+      spread += std::sqrt(std::max(0.0, norm2 - 2.0 * scores_[list]));
+      Location loc = store_.append(kRebuildOffset + list, rowids[s], data);
+      store_.move_row(rowids[s], loc);
+    }
+    store_.drop_chunk(c.id);
+  }
+  store_.shift_lists(kRebuildOffset, -kRebuildOffset);
+  store_.set_config("lists", std::to_string(lists));
+  store_.set_config("norm_bound", real_text(norm_bound_));
+  store_.set_config("trained_rows", std::to_string(rows));
+  store_.set_config("count", std::to_string(rows));
+  store_.set_config("changed", "0");
+  store_.set_config("trained_spread", real_text(spread / static_cast<double>(rows)));
+  loaded_generation_ = UINT64_MAX;  // reload what was just written
+}
+
+IvfStats Ivf::stats() {
+  IvfStats st;
+  st.rows = store_.row_count();
+  st.lists = lists();
+  st.probes = default_probes();
+  st.trained_rows = config_int(store_, "trained_rows");
+  st.changed = config_int(store_, "changed");
+  st.trained_spread = config_real(store_, "trained_spread");
+  std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, st.lists)), 0);
+  std::vector<unsigned char> buffer;
+  double spread = 0;
+  for (const ChunkInfo& c : store_.chunks(-1)) {
+    if (c.list >= 0 && c.list < static_cast<int64_t>(sizes.size())) sizes[static_cast<size_t>(c.list)] += c.count;
+    if (st.lists == 0) continue;
+    ChunkView view = store_.load(c, &buffer);
+    for (int64_t s = 0; s < view.count; ++s) {
+      VectorView v{store_.spec().element_type, store_.spec().dims, view.vectors + s * store_.vector_bytes()};
+      to_quantizer(v, false, scratch_.data());
+      centroids_.score(scratch_.data(), scores_.data(), kernels_);
+      double norm2 = 0;
+      for (size_t t = 0; t < quantizer_dim(); ++t) norm2 += double{scratch_[t]} * scratch_[t];
+      spread += std::sqrt(std::max(0.0, norm2 - 2.0 * scores_[static_cast<size_t>(c.list)]));
+    }
+  }
+  std::sort(sizes.begin(), sizes.end());
+  st.min_list = sizes.front();
+  st.max_list = sizes.back();
+  st.median_list = sizes[sizes.size() / 2];
+  st.spread = st.rows && st.lists ? spread / static_cast<double>(st.rows) : 0;
+  return st;
+}
+
+}  // namespace quiver

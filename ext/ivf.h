@@ -1,0 +1,84 @@
+// The IVF index over a Store: a k-means quantizer whose lists are the store's
+// chunk lists (a flat table is the degenerate case: one list, number 0).
+//
+// Quantizer space. Vectors are routed in float32, transformed per metric so
+// that nearest-centroid in L2 matches the table's ranking:
+//   l2, hamming  as stored (bits as 0/1, whose L2 is the Hamming distance)
+//   cosine       normalized to unit length (spherical k-means)
+//   dot          augmented with one more coordinate sqrt(M^2 - |x|^2), M the
+//                largest norm at training, and queries with 0: then
+//                |q' - x'|^2 = |q|^2 + M^2 - 2 q.x, so the nearest centroid
+//                in L2 is the one of largest inner product (Bachrach et al.,
+//                "Speeding up the Xbox recommender system", 2014).
+//
+// Config keys: lists (0 until trained), probes, norm_bound (M), trained_rows,
+// trained_spread (mean quantizer distance to the own centroid at training),
+// changed (rows inserted or moved since training).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kmeans.h"
+#include "store.h"
+
+namespace quiver {
+
+// Untrained IVF tables train by themselves once they hold this many rows
+// (or 39 rows per requested list, if more); with lists chosen automatically
+// they train again each time the row count doubles.
+constexpr int64_t kAutoTrainRows = 10000;
+// Training sample: at most this many vectors per list, and this many floats.
+constexpr int64_t kSamplePerList = 128;
+constexpr int64_t kMaxSampleFloats = int64_t{64} << 20;
+
+struct IvfStats {
+  int64_t rows = 0;
+  int64_t lists = 0;
+  int64_t probes = 0;
+  int64_t min_list = 0, median_list = 0, max_list = 0;
+  int64_t trained_rows = 0;
+  int64_t changed = 0;
+  double trained_spread = 0;
+  double spread = 0;
+};
+
+class Ivf {
+ public:
+  Ivf(Store& store, const Kernels& kernels);
+
+  bool enabled() const { return store_.spec().index == IndexKind::Ivf; }
+  // Trained lists (loads config and centroids if the store's cache moved on).
+  int64_t lists();
+  int64_t default_probes();
+
+  // The list for a vector of the table's type.
+  int64_t assign(const VectorView& v);
+  // Lists from nearest to farthest for a query.
+  std::vector<uint32_t> probe_order(const VectorView& query);
+
+  // After a row was inserted or its vector moved lists: counts the change and
+  // trains when the table has grown past the automatic threshold.
+  void note_change();
+  // Trains on the current rows and moves every row to its list.
+  void rebuild();
+
+  IvfStats stats();
+  // The quantizer-space vector of v, into out (quantizer_dim() floats).
+  void to_quantizer(const VectorView& v, bool is_query, float* out) const;
+  size_t quantizer_dim() const;
+
+ private:
+  void load();
+  int64_t chosen_lists(int64_t rows) const;
+
+  Store& store_;
+  const Kernels& kernels_;
+  uint64_t loaded_generation_ = UINT64_MAX;
+  int64_t lists_ = 0;
+  double norm_bound_ = 0;
+  Centroids centroids_;
+  std::vector<float> scratch_, scores_;
+};
+
+}  // namespace quiver

@@ -1,0 +1,477 @@
+// The distance kernels (ext/kernels.h). Every kernel family this machine can
+// run is forced in turn and compared with the scalar reference; the scalar
+// reference itself is compared with a brute-force computation. Vectors sit
+// against PROT_NONE guard pages, so a kernel that reads one byte too many (or
+// too early) crashes the test instead of passing by luck.
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels.h"
+
+using namespace quiver;
+
+namespace {
+
+struct Family {
+  Isa isa;
+  const Kernels* kernels;
+};
+
+// Every family this build and this CPU can run, scalar included.
+std::vector<Family> runnable_families() {
+  std::vector<Family> out;
+  for (Isa isa : kAllIsas)
+    if (const Kernels* k = kernels_for(isa)) out.push_back({isa, k});
+  return out;
+}
+
+// A writable area with a PROT_NONE page on each side. place_at_end() puts a
+// vector so that its last byte is the last readable byte (for float32 with a
+// misaligned start, fewer than 4 bytes short of it, so any extra element read
+// still faults); place_at_start() puts it right after the leading guard page.
+class GuardedArea {
+ public:
+  explicit GuardedArea(size_t max_bytes) {
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    data_pages_ = (max_bytes + 4 + page_ - 1) / page_;
+    total_ = (data_pages_ + 2) * page_;
+    void* p = mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    base_ = static_cast<unsigned char*>(p);
+    if (mprotect(base_, page_, PROT_NONE) != 0 || mprotect(data_end(), page_, PROT_NONE) != 0)
+      throw std::runtime_error("mprotect failed");
+  }
+  ~GuardedArea() { munmap(base_, total_); }
+  GuardedArea(const GuardedArea&) = delete;
+  GuardedArea& operator=(const GuardedArea&) = delete;
+
+  unsigned char* data_begin() const { return base_ + page_; }
+  unsigned char* data_end() const { return base_ + (1 + data_pages_) * page_; }
+
+  // `element_size` 4: the start is misaligned by `misalign` (0..3) bytes from
+  // a 4-byte boundary. `element_size` 1: the vector always ends exactly at
+  // the guard page, so its alignment follows from its length instead.
+  const void* place_at_end(const void* src, size_t bytes, size_t element_size, unsigned misalign) {
+    size_t slack = element_size == 4 ? (4 - misalign % 4) % 4 : 0;
+    unsigned char* p = data_end() - bytes - slack;
+    std::memcpy(p, src, bytes);
+    return p;
+  }
+
+  const void* place_at_start(const void* src, size_t bytes, unsigned misalign) {
+    unsigned char* p = data_begin() + misalign;
+    std::memcpy(p, src, bytes);
+    return p;
+  }
+
+ private:
+  size_t page_ = 0;
+  size_t data_pages_ = 0;
+  size_t total_ = 0;
+  unsigned char* base_ = nullptr;
+};
+
+// All lengths 1..300 (every SIMD tail shape), then a stride up to 4100 with
+// the lengths around powers of two and common embedding sizes.
+std::vector<size_t> test_lengths() {
+  std::vector<size_t> n;
+  for (size_t i = 1; i <= 300; ++i) n.push_back(i);
+  for (size_t i = 301; i < 4100; i += 53) n.push_back(i);
+  for (size_t i : {383,  384,  385,  511,  512,  513,  767,  768,  769,  1023, 1024, 1025, 1535,
+                   1536, 1537, 2047, 2048, 2049, 3071, 3072, 3073, 4095, 4096, 4097, 4099, 4100})
+    n.push_back(i);
+  return n;
+}
+
+constexpr size_t kMaxTestLength = 4100;
+
+std::vector<float> random_floats(std::mt19937& rng, size_t n) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<int8_t> random_int8(std::mt19937& rng, size_t n) {
+  std::uniform_int_distribution<int> dist(-128, 127);
+  std::vector<int8_t> v(n);
+  for (int8_t& x : v) x = static_cast<int8_t>(dist(rng));
+  return v;
+}
+
+std::vector<unsigned char> random_bytes(std::mt19937& rng, size_t n) {
+  std::uniform_int_distribution<int> dist(0, 255);
+  std::vector<unsigned char> v(n);
+  for (unsigned char& x : v) x = static_cast<unsigned char>(dist(rng));
+  return v;
+}
+
+// sum |a_i b_i| and the norms, in long double: the scale of float error.
+struct Magnitudes {
+  double abs_dot = 0;
+  double norm_a = 0;
+  double norm_b = 0;
+};
+
+Magnitudes magnitudes(const float* a, const float* b, size_t n) {
+  long double s = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < n; ++i) {
+    s += std::fabs(static_cast<long double>(a[i]) * b[i]);
+    aa += static_cast<long double>(a[i]) * a[i];
+    bb += static_cast<long double>(b[i]) * b[i];
+  }
+  return {static_cast<double>(s), static_cast<double>(std::sqrt(aa)), static_cast<double>(std::sqrt(bb))};
+}
+
+// Float kernels accumulate in float32 lanes: allow a relative error of 1e-5
+// of the sum of absolute terms, plus a tiny absolute slack.
+constexpr double kRelTol = 1e-5;
+constexpr double kAbsTol = 1e-30;
+
+}  // namespace
+
+// ---- the dispatch table ----------------------------------------------------------
+
+TEST_CASE("isa_name spells the names quiver_simd reports", "[kernels]") {
+  CHECK(std::string(isa_name(Isa::Scalar)) == "scalar");
+  CHECK(std::string(isa_name(Isa::Sse42)) == "sse4.2");
+  CHECK(std::string(isa_name(Isa::Avx2)) == "avx2");
+  CHECK(std::string(isa_name(Isa::Avx512)) == "avx512");
+  CHECK(std::string(isa_name(Isa::Neon)) == "neon");
+}
+
+TEST_CASE("kernels_for gives nullptr or a complete table named after the isa", "[kernels]") {
+  REQUIRE(kernels_for(Isa::Scalar) == &scalar_kernels());
+  CHECK(std::string(scalar_kernels().name) == "scalar");
+  for (Isa isa : kAllIsas) {
+    INFO("isa " << isa_name(isa));
+    const Kernels* k = kernels_for(isa);
+    if (!k) continue;
+    CHECK(std::string(k->name) == isa_name(isa));
+    CHECK(k->f32_dot);
+    CHECK(k->f32_l2sq);
+    CHECK(k->f32_cosine);
+    CHECK(k->i8_dot);
+    CHECK(k->i8_l2sq);
+    CHECK(k->i8_cosine);
+    CHECK(k->bit_hamming);
+    CHECK(kernels_for(isa) == k);  // a stable table, not a fresh copy per call
+  }
+#if defined(__x86_64__)
+  CHECK(kernels_for(Isa::Neon) == nullptr);
+#elif defined(__aarch64__)
+  CHECK(kernels_for(Isa::Sse42) == nullptr);
+  CHECK(kernels_for(Isa::Avx2) == nullptr);
+  CHECK(kernels_for(Isa::Avx512) == nullptr);
+#endif
+}
+
+TEST_CASE("active_kernels is one of the runnable tables", "[kernels]") {
+  const Kernels& active = active_kernels();
+  bool found = false;
+  for (const Family& f : runnable_families()) {
+    if (&active == f.kernels) {
+      found = true;
+      CHECK(std::string(active.name) == isa_name(f.isa));
+    }
+  }
+  CHECK(found);
+  CHECK(&active_kernels() == &active);  // chosen once
+}
+
+TEST_CASE("QUIVER_SIMD selects a runnable family, else the best one runs", "[kernels][simd-env]") {
+  // ctest runs this again with QUIVER_SIMD=scalar, sse4.2 and an unknown name.
+  std::vector<Family> families = runnable_families();
+  REQUIRE_FALSE(families.empty());
+  const Kernels* expected = families.back().kernels;  // best last
+  const char* forced = std::getenv("QUIVER_SIMD");
+  if (forced)
+    for (const Family& f : families)
+      if (std::string(forced) == isa_name(f.isa)) expected = f.kernels;
+  INFO("QUIVER_SIMD=" << (forced ? forced : "(unset)"));
+  CHECK(std::string(active_kernels().name) == expected->name);
+  CHECK(&active_kernels() == expected);
+}
+
+// ---- the reference -----------------------------------------------------------------
+
+TEST_CASE("the scalar reference matches a brute-force computation", "[kernels]") {
+  const Kernels& k = scalar_kernels();
+  std::mt19937 rng(101);
+  for (size_t n : {1u, 2u, 3u, 17u, 100u, 1536u}) {
+    INFO("n " << n);
+    std::vector<float> a = random_floats(rng, n), b = random_floats(rng, n);
+    long double dot = 0, l2 = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < n; ++i) {
+      dot += static_cast<long double>(a[i]) * b[i];
+      long double d = static_cast<long double>(a[i]) - b[i];
+      l2 += d * d;
+      aa += static_cast<long double>(a[i]) * a[i];
+      bb += static_cast<long double>(b[i]) * b[i];
+    }
+    double scale = magnitudes(a.data(), b.data(), n).abs_dot;
+    CHECK(std::fabs(k.f32_dot(a.data(), b.data(), n) - static_cast<double>(dot)) <= 1e-12 * scale);
+    CHECK(k.f32_l2sq(a.data(), b.data(), n) == Approx(static_cast<double>(l2)).epsilon(1e-12));
+    double cosine = 1 - static_cast<double>(dot / std::sqrt(aa * bb));
+    CHECK(k.f32_cosine(a.data(), b.data(), n) == Approx(cosine).margin(1e-12));
+
+    std::vector<int8_t> x = random_int8(rng, n), y = random_int8(rng, n);
+    int64_t idot = 0, il2 = 0, ixx = 0, iyy = 0;
+    for (size_t i = 0; i < n; ++i) {
+      idot += x[i] * y[i];
+      il2 += (x[i] - y[i]) * (x[i] - y[i]);
+      ixx += x[i] * x[i];
+      iyy += y[i] * y[i];
+    }
+    CHECK(k.i8_dot(x.data(), y.data(), n) == static_cast<double>(idot));
+    CHECK(k.i8_l2sq(x.data(), y.data(), n) == static_cast<double>(il2));
+    double icos = 1 - static_cast<double>(idot) / std::sqrt(static_cast<double>(ixx) * static_cast<double>(iyy));
+    CHECK(k.i8_cosine(x.data(), y.data(), n) == Approx(icos).margin(1e-12));
+
+    std::vector<unsigned char> p = random_bytes(rng, n), q = random_bytes(rng, n);
+    int64_t differing = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (int bit = 0; bit < 8; ++bit) differing += ((p[i] >> bit) & 1) != ((q[i] >> bit) & 1);
+    CHECK(k.bit_hamming(p.data(), q.data(), n) == static_cast<double>(differing));
+  }
+}
+
+TEST_CASE("cosine_from_sums clamps rounding and gives NaN for a zero norm", "[kernels]") {
+  CHECK(cosine_from_sums(4, 2, 8) == Approx(0.0).margin(1e-15));
+  CHECK(cosine_from_sums(1.0000001, 1, 1) == 0.0);   // similarity clamped to 1
+  CHECK(cosine_from_sums(-1.0000001, 1, 1) == 2.0);  // clamped to -1
+  CHECK(cosine_from_sums(0, 1, 1) == 1.0);
+  CHECK(std::isnan(cosine_from_sums(0, 0, 1)));
+  CHECK(std::isnan(cosine_from_sums(0, 1, 0)));
+  CHECK(std::isnan(cosine_from_sums(0, 0, 0)));
+}
+
+// ---- every family against the reference -----------------------------------------
+
+TEST_CASE("the guard pages fault on a read one byte out of bounds", "[kernels][guard]") {
+  // The out-of-bounds checks below are only as good as the guard pages:
+  // prove that a read just past a placed vector, or just before it, faults.
+  GuardedArea area(64);
+  const unsigned char bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  for (bool at_end : {true, false}) {
+    INFO((at_end ? "one byte after the end" : "one byte before the start"));
+    const unsigned char* p = static_cast<const unsigned char*>(at_end ? area.place_at_end(bytes, 8, 1, 0)
+                                                                      : area.place_at_start(bytes, 8, 0));
+    CHECK(p[0] == 1);  // the vector itself is readable
+    CHECK(p[7] == 8);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      volatile const unsigned char* q = p;
+      volatile unsigned char sink = at_end ? q[8] : q[-1];
+      (void)sink;
+      _exit(0);  // reached only if the read did not fault
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    if (WIFSIGNALED(status)) CHECK(WTERMSIG(status) == SIGSEGV);
+  }
+  // A misaligned float32 vector ends less than one element before the guard.
+  const float values[2] = {1, 2};
+  for (unsigned misalign = 0; misalign < 4; ++misalign) {
+    auto p = reinterpret_cast<uintptr_t>(area.place_at_end(values, 8, 4, misalign));
+    CHECK(p % 4 == misalign);
+    CHECK(reinterpret_cast<uintptr_t>(area.data_end()) - (p + 8) < 4);
+    CHECK(reinterpret_cast<uintptr_t>(area.place_at_start(values, 8, misalign)) % 4 == misalign);
+  }
+}
+
+TEST_CASE("every kernel family matches the scalar reference, never reading out of bounds", "[kernels][guard]") {
+  const Kernels& ref = scalar_kernels();
+  const std::vector<size_t> lengths = test_lengths();
+  GuardedArea area_a(kMaxTestLength * 4), area_b(kMaxTestLength * 4);
+
+  for (const Family& family : runnable_families()) {
+    DYNAMIC_SECTION("isa " << isa_name(family.isa)) {
+      const Kernels& k = *family.kernels;
+      std::mt19937 rng(4242);  // the same vectors for every family
+      for (size_t n : lengths) {
+        std::vector<float> fa = random_floats(rng, n), fb = random_floats(rng, n);
+        std::vector<int8_t> ia = random_int8(rng, n), ib = random_int8(rng, n);
+        std::vector<unsigned char> ba = random_bytes(rng, n), bb = random_bytes(rng, n);
+        Magnitudes mag = magnitudes(fa.data(), fb.data(), n);
+
+        for (unsigned misalign = 0; misalign < 4; ++misalign) {
+          for (bool at_end : {true, false}) {
+            // b is misaligned differently from a, so both orders are covered.
+            unsigned misalign_b = (misalign + 1) % 4;
+            INFO("n " << n << ", misalign a " << misalign << " b " << misalign_b << ", "
+                      << (at_end ? "ending at" : "starting after") << " a guard page");
+            auto place = [&](GuardedArea& area, const void* src, size_t bytes, size_t element_size, unsigned m) {
+              return at_end ? area.place_at_end(src, bytes, element_size, m) : area.place_at_start(src, bytes, m);
+            };
+
+            const void* a = place(area_a, fa.data(), 4 * n, 4, misalign);
+            const void* b = place(area_b, fb.data(), 4 * n, 4, misalign_b);
+            double dot = ref.f32_dot(a, b, n);
+            double l2 = ref.f32_l2sq(a, b, n);
+            double cosine = ref.f32_cosine(a, b, n);
+            CHECK(std::fabs(k.f32_dot(a, b, n) - dot) <= kRelTol * mag.abs_dot + kAbsTol);
+            CHECK(std::fabs(k.f32_l2sq(a, b, n) - l2) <= kRelTol * l2 + kAbsTol);
+            // A sum error of kRelTol*abs_dot moves the similarity by at most
+            // kRelTol*abs_dot/(|a||b|); the norms' errors add kRelTol*|sim|.
+            double cos_tol = kRelTol * (mag.abs_dot / (mag.norm_a * mag.norm_b) + std::fabs(1 - cosine)) + 1e-12;
+            REQUIRE(std::fabs(k.f32_cosine(a, b, n) - cosine) <= cos_tol);
+
+            a = place(area_a, ia.data(), n, 1, misalign);
+            b = place(area_b, ib.data(), n, 1, misalign_b);
+            REQUIRE(k.i8_dot(a, b, n) == ref.i8_dot(a, b, n));
+            REQUIRE(k.i8_l2sq(a, b, n) == ref.i8_l2sq(a, b, n));
+            // Integer sums are exact; only the final division may round.
+            REQUIRE(k.i8_cosine(a, b, n) == Approx(ref.i8_cosine(a, b, n)).margin(1e-12));
+
+            a = place(area_a, ba.data(), n, 1, misalign);
+            b = place(area_b, bb.data(), n, 1, misalign_b);
+            REQUIRE(k.bit_hamming(a, b, n) == ref.bit_hamming(a, b, n));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("int8 kernels are exact at the extremes of 65536 dimensions", "[kernels]") {
+  const size_t n = 65536;
+  const std::vector<int8_t> lows(n, -128), highs(n, 127);
+  std::mt19937 rng(65536);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::vector<int8_t> mixed(n);
+  for (int8_t& x : mixed) x = coin(rng) ? int8_t{127} : int8_t{-128};
+
+  for (const Family& family : runnable_families()) {
+    const Kernels& k = *family.kernels;
+    INFO("isa " << isa_name(family.isa));
+    // Sums far beyond what int16 lanes hold, close to int32's limit.
+    CHECK(k.i8_dot(lows.data(), lows.data(), n) == 65536.0 * 16384);
+    CHECK(k.i8_dot(lows.data(), highs.data(), n) == -65536.0 * 128 * 127);
+    CHECK(k.i8_dot(highs.data(), highs.data(), n) == 65536.0 * 127 * 127);
+    CHECK(k.i8_l2sq(lows.data(), lows.data(), n) == 0.0);
+    CHECK(k.i8_l2sq(lows.data(), highs.data(), n) == 65536.0 * 255 * 255);  // > INT32_MAX
+    CHECK(k.i8_l2sq(highs.data(), lows.data(), n) == 65536.0 * 255 * 255);
+    CHECK(k.i8_cosine(lows.data(), lows.data(), n) == Approx(0.0).margin(1e-12));
+    CHECK(k.i8_cosine(lows.data(), highs.data(), n) == Approx(2.0).margin(1e-12));
+
+    // Random extremes against exact int64 sums, at lengths around the
+    // kernels' internal 16384-element blocks.
+    for (size_t len : {16383u, 16384u, 16385u, 32768u, 49153u, 65535u, 65536u}) {
+      INFO("length " << len);
+      int64_t dot = 0, l2 = 0, aa = 0;
+      for (size_t i = 0; i < len; ++i) {
+        dot += mixed[i] * -128;
+        l2 += (mixed[i] + 128) * (mixed[i] + 128);
+        aa += mixed[i] * mixed[i];
+      }
+      CHECK(k.i8_dot(mixed.data(), lows.data(), len) == static_cast<double>(dot));
+      CHECK(k.i8_l2sq(mixed.data(), lows.data(), len) == static_cast<double>(l2));
+      CHECK(k.i8_l2sq(lows.data(), mixed.data(), len) == static_cast<double>(l2));
+      double cosine = 1 - dot / std::sqrt(static_cast<double>(aa) * 16384.0 * static_cast<double>(len));
+      CHECK(k.i8_cosine(mixed.data(), lows.data(), len) == Approx(cosine).margin(1e-12));
+    }
+  }
+}
+
+TEST_CASE("hamming distance counts every bit at 65536 dimensions", "[kernels]") {
+  const size_t bytes = 65536 / 8;
+  const std::vector<unsigned char> zeros(bytes, 0x00), ones(bytes, 0xff), fives(bytes, 0x55);
+  for (const Family& family : runnable_families()) {
+    const Kernels& k = *family.kernels;
+    INFO("isa " << isa_name(family.isa));
+    CHECK(k.bit_hamming(zeros.data(), ones.data(), bytes) == 65536.0);
+    CHECK(k.bit_hamming(ones.data(), ones.data(), bytes) == 0.0);
+    CHECK(k.bit_hamming(fives.data(), ones.data(), bytes) == 32768.0);
+    CHECK(k.bit_hamming(zeros.data(), ones.data(), 1) == 8.0);
+  }
+}
+
+TEST_CASE("cosine of a zero vector is NaN in every family", "[kernels]") {
+  std::mt19937 rng(9);
+  for (const Family& family : runnable_families()) {
+    const Kernels& k = *family.kernels;
+    for (size_t n : {1u, 3u, 4u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 64u, 65u, 100u, 1536u}) {
+      INFO("isa " << isa_name(family.isa) << ", n " << n);
+      std::vector<float> zero(n, 0.0f), neg_zero(n, -0.0f), v = random_floats(rng, n);
+      CHECK(std::isnan(k.f32_cosine(zero.data(), v.data(), n)));
+      CHECK(std::isnan(k.f32_cosine(v.data(), zero.data(), n)));
+      CHECK(std::isnan(k.f32_cosine(zero.data(), zero.data(), n)));
+      CHECK(std::isnan(k.f32_cosine(neg_zero.data(), v.data(), n)));
+      // Zero dot and l2 are still ordinary numbers.
+      CHECK(k.f32_dot(zero.data(), v.data(), n) == 0.0);
+      CHECK(k.f32_l2sq(zero.data(), zero.data(), n) == 0.0);
+
+      std::vector<int8_t> izero(n, 0), iv = random_int8(rng, n);
+      iv[0] = 1;  // never all zero
+      CHECK(std::isnan(k.i8_cosine(izero.data(), iv.data(), n)));
+      CHECK(std::isnan(k.i8_cosine(iv.data(), izero.data(), n)));
+      CHECK(std::isnan(k.i8_cosine(izero.data(), izero.data(), n)));
+    }
+  }
+}
+
+TEST_CASE("identical vectors are at cosine distance 0, opposite ones at 2", "[kernels]") {
+  std::mt19937 rng(10);
+  for (const Family& family : runnable_families()) {
+    const Kernels& k = *family.kernels;
+    for (size_t n : {1u, 2u, 5u, 16u, 31u, 384u, 1536u, 4097u}) {
+      INFO("isa " << isa_name(family.isa) << ", n " << n);
+      std::vector<float> v = random_floats(rng, n), neg(n);
+      for (size_t i = 0; i < n; ++i) neg[i] = -v[i];
+      std::vector<float> copy = v;
+      CHECK(k.f32_cosine(v.data(), copy.data(), n) == Approx(0.0).margin(1e-6));
+      CHECK(k.f32_cosine(v.data(), neg.data(), n) == Approx(2.0).margin(1e-6));
+      CHECK(k.f32_cosine(v.data(), copy.data(), n) >= 0.0);  // clamped, never negative
+      CHECK(k.f32_l2sq(v.data(), copy.data(), n) == 0.0);
+
+      std::vector<int8_t> iv = random_int8(rng, n), ineg(n);
+      iv[0] = 5;
+      for (size_t i = 0; i < n; ++i) ineg[i] = static_cast<int8_t>(iv[i] == -128 ? 127 : -iv[i]);
+      CHECK(k.i8_cosine(iv.data(), iv.data(), n) == Approx(0.0).margin(1e-12));
+      CHECK(k.i8_cosine(iv.data(), iv.data(), n) >= 0.0);
+      CHECK(k.i8_l2sq(iv.data(), iv.data(), n) == 0.0);
+      CHECK(k.i8_cosine(iv.data(), ineg.data(), n) > 1.99);
+    }
+  }
+}
+
+TEST_CASE("float kernels handle any finite float32, not only values near 1", "[kernels]") {
+  // Every finite float32 is a valid vector element (ext/vector.h). Products
+  // of large or tiny elements leave float32's range but not double's, which
+  // the reference accumulates in: every family must agree with it.
+  for (const Family& family : runnable_families()) {
+    const Kernels& k = *family.kernels;
+    for (float magnitude : {1e20f, 1e-25f}) {
+      for (size_t n : {1u, 2u, 16u, 100u}) {
+        INFO("isa " << isa_name(family.isa) << ", elements " << magnitude << ", n " << n);
+        std::vector<float> a(n, magnitude), b(n, magnitude);
+        b[0] = 2 * magnitude;
+        const double m = magnitude;
+        double dot = m * m * static_cast<double>(n + 1);
+        double l2 = m * m;
+        CHECK(k.f32_dot(a.data(), b.data(), n) == Approx(dot).epsilon(1e-6));
+        CHECK(k.f32_l2sq(a.data(), b.data(), n) == Approx(l2).epsilon(1e-6));
+        double cosine = 1 - (n + 1) / std::sqrt(static_cast<double>(n) * (n + 3));
+        double got = k.f32_cosine(a.data(), b.data(), n);
+        CHECK_FALSE(std::isnan(got));
+        CHECK(got == Approx(cosine).margin(1e-6));
+      }
+    }
+  }
+}
