@@ -81,10 +81,10 @@ int64_t Ivf::assign(const VectorView& v) {
   return centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
 }
 
-std::vector<uint32_t> Ivf::probe_order(const VectorView& query) {
+std::vector<uint32_t> Ivf::probe_order(const VectorView& query, size_t sorted) {
   load();
   to_quantizer(query, true, scratch_.data());
-  return centroids_.ranked(scratch_.data(), kernels_);
+  return centroids_.ranked(scratch_.data(), sorted, kernels_);
 }
 
 int64_t Ivf::chosen_lists(int64_t rows) const {
@@ -94,16 +94,18 @@ int64_t Ivf::chosen_lists(int64_t rows) const {
   return std::max<int64_t>(1, std::min(n, rows));
 }
 
-void Ivf::note_change() {
+void Ivf::note_rows(int64_t delta) {
   if (!enabled()) return;
-  int64_t rows = config_int(store_, "count");
+  int64_t rows = config_int(store_, "count") + delta;
+  store_.set_config("count", std::to_string(rows));
+  if (delta < 0) return;
   if (lists() == 0) {
     int64_t threshold = std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists);
     if (rows >= threshold) rebuild();
     return;
   }
   store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
-  if (store_.spec().lists == 0 && rows >= 2 * config_int(store_, "trained_rows")) rebuild();
+  if (rows >= 2 * config_int(store_, "trained_rows")) rebuild();
 }
 
 void Ivf::rebuild() {

@@ -25,8 +25,9 @@
 namespace quiver {
 
 // Untrained IVF tables train by themselves once they hold this many rows
-// (or 39 rows per requested list, if more); with lists chosen automatically
-// they train again each time the row count doubles.
+// (or 39 rows per requested list, if more), and train again each time the
+// row count doubles, so centroids learnt on the first rows of a bulk load do
+// not stay in charge of a table ten times larger.
 constexpr int64_t kAutoTrainRows = 10000;
 // Training sample: at most this many vectors per list, and this many floats.
 constexpr int64_t kSamplePerList = 128;
@@ -54,12 +55,15 @@ class Ivf {
 
   // The list for a vector of the table's type.
   int64_t assign(const VectorView& v);
-  // Lists from nearest to farthest for a query.
-  std::vector<uint32_t> probe_order(const VectorView& query);
+  // Lists from nearest to farthest for a query: the first `sorted` in order,
+  // the rest after them in no particular order.
+  std::vector<uint32_t> probe_order(const VectorView& query, size_t sorted);
 
-  // After a row was inserted or its vector moved lists: counts the change and
-  // trains when the table has grown past the automatic threshold.
-  void note_change();
+  // After a write: delta is +1 for an inserted row, -1 for a deleted one, 0
+  // for a vector that moved to another list. Keeps the row count and the
+  // changes since training, and trains when the table grows past the
+  // automatic threshold. Nothing for a flat table.
+  void note_rows(int64_t delta);
   // Trains on the current rows and moves every row to its list.
   void rebuild();
 

@@ -32,14 +32,13 @@ uint32_t Centroids::nearest(const float* x, float* scores, const Kernels& kernel
   return static_cast<uint32_t>(std::max_element(scores, scores + k_) - scores);
 }
 
-std::vector<uint32_t> Centroids::ranked(const float* x, const Kernels& kernels) const {
+std::vector<uint32_t> Centroids::ranked(const float* x, size_t sorted, const Kernels& kernels) const {
   std::vector<float> scores(panel_k_);
   score(x, scores.data(), kernels);
   std::vector<uint32_t> order(k_);
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  });
+  auto nearer = [&](uint32_t a, uint32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(sorted, k_)), order.end(), nearer);
   return order;
 }
 

@@ -29,8 +29,10 @@ class Centroids {
   // L2 (and, for unit vectors, in cosine). `scores` must hold padded_k().
   void score(const float* x, float* scores, const Kernels& kernels) const;
   uint32_t nearest(const float* x, float* scores, const Kernels& kernels) const;
-  // Centroid ids from nearest to farthest.
-  std::vector<uint32_t> ranked(const float* x, const Kernels& kernels) const;
+  // Centroid ids from nearest to farthest; only the first `sorted` are
+  // guaranteed in order (the rest follow, unordered), since a query usually
+  // needs only its nearest few lists.
+  std::vector<uint32_t> ranked(const float* x, size_t sorted, const Kernels& kernels) const;
   size_t padded_k() const { return panel_k_; }
 
  private:

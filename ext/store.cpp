@@ -375,6 +375,19 @@ ChunkInfo Store::last_chunk(int64_t list, bool* found) {
 }
 
 std::vector<ChunkInfo> Store::chunks(int64_t list) {
+  if (wrote_in_transaction_) return query_chunks(list);
+  if (!directory_valid_) {
+    all_chunks_ = query_chunks(-1);
+    directory_.clear();
+    for (const ChunkInfo& c : all_chunks_) directory_[c.list].push_back(c);
+    directory_valid_ = true;
+  }
+  if (list < 0) return all_chunks_;
+  auto it = directory_.find(list);
+  return it == directory_.end() ? std::vector<ChunkInfo>() : it->second;
+}
+
+std::vector<ChunkInfo> Store::query_chunks(int64_t list) {
   Use q(db_, statement(list < 0 ? kChunksAll : kChunksOfList));
   if (list >= 0) q.bind(1, list);
   std::vector<ChunkInfo> out;
@@ -443,6 +456,7 @@ void Store::write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* v
 
 void Store::note_write(int64_t chunk) {
   wrote_in_transaction_ = true;
+  directory_valid_ = false;
   auto it = cache_.find(chunk);
   if (it != cache_.end()) {
     cache_bytes_ -= it->second->vectors.size() + it->second->rowids.size() * 8;
@@ -609,6 +623,7 @@ void Store::refresh() {
 
 void Store::invalidate_cache() {
   ++generation_;
+  directory_valid_ = false;
   cache_.clear();
   cache_bytes_ = 0;
 }

@@ -145,6 +145,7 @@ class Store {
   sqlite3_stmt* statement(int id);
   ChunkInfo last_chunk(int64_t list, bool* found);
   ChunkInfo chunk_info(int64_t id);
+  std::vector<ChunkInfo> query_chunks(int64_t list);
   void set_count(int64_t id, int64_t count);
   void grow(ChunkInfo* chunk);
   int64_t new_chunk(int64_t list, int64_t capacity);
@@ -163,6 +164,10 @@ class Store {
   // transaction reads from the database until it commits, and a change by
   // any connection (SQLITE_FCNTL_DATA_VERSION) empties the cache.
   std::unordered_map<int64_t, std::unique_ptr<CachedChunk>> cache_;
+  // The chunk directory (T_chunks) by list, under the same rules as cache_.
+  std::unordered_map<int64_t, std::vector<ChunkInfo>> directory_;
+  std::vector<ChunkInfo> all_chunks_;
+  bool directory_valid_ = false;
   size_t cache_bytes_ = 0;
   size_t cache_budget_ = 0;
   bool wrote_in_transaction_ = false;

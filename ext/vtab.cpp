@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ivf.h"
 #include "kernels.h"
 #include "plan.h"
 #include "search.h"
@@ -34,6 +35,7 @@ constexpr size_t kFirstStreamBatch = 32;
 
 struct Table : sqlite3_vtab {
   std::unique_ptr<Store> store;
+  std::unique_ptr<Ivf> ivf;
   TableSpec spec;
   int vector_position = 0;  // schema index of the vector column
   int user_columns = 0;     // columns declared by the user
@@ -68,6 +70,7 @@ struct Cursor : sqlite3_vtab_cursor {
   std::vector<sqlite3_value*> filter_args;  // protected copies
   double bound = std::numeric_limits<double>::infinity();
   bool bound_inclusive = false;
+  int64_t probes = 0;  // 0: the table's default
   // Lazily fetched values of the current search hit.
   sqlite3_stmt* lookup = nullptr;
   int64_t lookup_rowid = 0;
@@ -184,6 +187,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 
     table->store.reset(new Store(db, argv[1], table_name, table->spec));
+    table->ivf.reset(new Ivf(*table->store, active_kernels()));
     if (create) {
       table->store->create();
     } else {
@@ -449,16 +453,35 @@ std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after)
     check_rc(store.db(), rc);
   }
   TopK top(limit, c->bound, c->bound_inclusive, after);
-  for (const ChunkInfo& chunk : store.chunks(-1)) {
-    const SlotMask* mask = nullptr;
-    if (filtered) {
-      auto it = masks.find(chunk.id);
-      if (it == masks.end()) continue;
-      it->second.resize(static_cast<size_t>((chunk.count + 63) / 64), 0);
-      mask = &it->second;
+  auto scan = [&](const std::vector<ChunkInfo>& chunks) {
+    for (const ChunkInfo& chunk : chunks) {
+      const SlotMask* mask = nullptr;
+      if (filtered) {
+        auto it = masks.find(chunk.id);
+        if (it == masks.end()) continue;
+        it->second.resize(static_cast<size_t>((chunk.count + 63) / 64), 0);
+        mask = &it->second;
+      }
+      ChunkView view = store.load(chunk, &c->buffer);
+      scan_chunk(*c->scorer, view.vectors, store.vector_bytes(), view.rowids, view.count, mask, &top);
     }
-    ChunkView view = store.load(chunk, &c->buffer);
-    scan_chunk(*c->scorer, view.vectors, store.vector_bytes(), view.rowids, view.count, mask, &top);
+  };
+  if (t->ivf->lists() == 0) {
+    scan(store.chunks(-1));  // flat, or IVF not trained yet: exact
+    return top.take_sorted();
+  }
+  // IVF: the nearest `probes` lists, then further lists while fewer than
+  // `limit` rows were found (a selective filter, or small lists), so a query
+  // never comes back short while rows remain. A range query stops at probes.
+  size_t probes = static_cast<size_t>(c->probes > 0 ? c->probes : t->ivf->default_probes());
+  // Only the first `probes` lists are ranked up front; the rest are ranked
+  // the first time a query has to go past them.
+  std::vector<uint32_t> order = t->ivf->probe_order(c->query.view, probes);
+  bool range_only = limit == std::numeric_limits<size_t>::max();
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i >= probes && (range_only || top.size() >= limit)) break;
+    if (i == probes) order = t->ivf->probe_order(c->query.view, order.size());
+    scan(store.chunks(order[i]));
   }
   return top.take_sorted();
 }
@@ -476,7 +499,7 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
         c->k_value = sqlite3_value_dup(v);
         if (!c->k_value) throw std::bad_alloc();
         break;
-      case 'p': integer_argument(v, "probes", 1, kMaxLists); break;
+      case 'p': c->probes = integer_argument(v, "probes", 1, kMaxLists); break;
       case 'l': limit = sqlite3_value_int64(v); break;
       case 'o': offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
       case 'd': {
@@ -547,6 +570,7 @@ int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlit
     c->lookup_valid = false;
     c->eof = true;
 
+    t->store->refresh();
     Status s = decode_plan(idx_str, &c->plan);
     if (!s.ok() || static_cast<int>(c->plan.args.size()) != argc) fail("internal error: bad query plan");
     if (c->plan.mode == PlanMode::Search) {
@@ -718,6 +742,7 @@ void delete_row(Table* t, int64_t rowid) {
   if (!t->store->locate(rowid, &loc)) return;
   t->store->remove(loc);
   t->store->delete_row(rowid);
+  t->ivf->note_rows(-1);
 }
 
 int64_t next_rowid(Table* t) {
@@ -749,8 +774,9 @@ void insert_row(Table* t, sqlite3_value* rowid_value, sqlite3_value** columns, s
       delete_row(t, rowid);
     }
   }
-  Location loc = t->store->append(0, rowid, vec.view.data);
+  Location loc = t->store->append(t->ivf->assign(vec.view), rowid, vec.view.data);
   t->store->insert_row(rowid, loc, values.data());
+  t->ivf->note_rows(1);
   *out_rowid = rowid;
 }
 
@@ -777,11 +803,24 @@ void update_row(Table* t, int64_t old_rowid, sqlite3_value* new_rowid_value, sql
       t->store->read_vector(loc, kept.data());
     }
     delete_row(t, old_rowid);
-    Location moved = t->store->append(0, new_rowid, vector_changed ? vec.view.data : kept.data());
+    const void* data = vector_changed ? vec.view.data : kept.data();
+    VectorView view{t->spec.element_type, t->spec.dims, data};
+    Location moved = t->store->append(t->ivf->assign(view), new_rowid, data);
     t->store->insert_row(new_rowid, moved, values.data());
+    t->ivf->note_rows(1);
     return;
   }
-  if (vector_changed) t->store->overwrite(loc, vec.view.data);
+  if (vector_changed) {
+    // A vector that now belongs to another IVF list moves there.
+    int64_t list = t->ivf->assign(vec.view);
+    if (list == t->store->list_of(loc.chunk)) {
+      t->store->overwrite(loc, vec.view.data);
+    } else {
+      t->store->remove(loc);
+      t->store->move_row(old_rowid, t->store->append(list, old_rowid, vec.view.data));
+      t->ivf->note_rows(0);
+    }
+  }
   t->store->update_row_values(old_rowid, values.data());
 }
 
@@ -833,13 +872,15 @@ void run_command(Table* t, sqlite3_value* command) {
   const char* text = reinterpret_cast<const char*>(sqlite3_value_text(command));
   std::string cmd = text ? text : "";
   if (cmd == "integrity-check") return integrity_check(t);
-  if (cmd == "optimize" || cmd == "rebuild") return;  // storage is kept compact on every write
+  if (cmd == "rebuild") return t->ivf->rebuild();  // flat tables: nothing to train
+  if (cmd == "optimize") return;                     // storage is kept compact on every write
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
 }
 
 int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   Table* t = table_of(vtab);
   return guard(vtab, [&] {
+    t->store->refresh();
     if (argc == 1) {
       delete_row(t, rowid_argument(argv[0]));
       return SQLITE_OK;
