@@ -16,9 +16,11 @@ using DistanceKernel = double (*)(const void* a, const void* b, size_t n);
 // Dot products of one float32 vector x (dim elements) with many vectors laid
 // out as a panel: blocks of kPanelWidth vectors, each block stored
 // dimension-major (panel[(block * dim + t) * kPanelWidth + j] is element t of
-// vector block * kPanelWidth + j). out[j] receives x . vector j for `count`
-// vectors, count a multiple of kPanelWidth. Used where one vector meets many
-// (k-means, IVF routing), where per-pair calls would waste most of the time.
+// vector block * kPanelWidth + j). out[j] receives x . vector j (or the
+// squared L2 distance) for `count` vectors, count a multiple of kPanelWidth.
+// Used where one vector meets many (scans, k-means, IVF routing), where
+// per-pair calls would spend most of their time on horizontal sums. x must
+// be 4-byte aligned.
 constexpr size_t kPanelWidth = 16;
 using PanelKernel = void (*)(const float* x, const float* panel, size_t dim, size_t count, float* out);
 
@@ -32,6 +34,7 @@ struct Kernels {
   DistanceKernel i8_cosine;
   DistanceKernel bit_hamming;  // differing bits over n bytes
   PanelKernel f32_dot_panel;   // x . many vectors (see PanelKernel)
+  PanelKernel f32_l2sq_panel;  // |x - v|^2 for many vectors
 };
 
 // Kernel families, best last within each architecture.

@@ -86,11 +86,23 @@ void f32_dot_panel(const float* x, const float* panel, size_t dim, size_t count,
   }
 }
 
+void f32_l2sq_panel(const float* x, const float* panel, size_t dim, size_t count, float* out) {
+  for (size_t j = 0; j < count; ++j) {
+    const float* block = panel + (j / kPanelWidth) * dim * kPanelWidth;
+    double s = 0;
+    for (size_t t = 0; t < dim; ++t) {
+      double d = double{x[t]} - block[t * kPanelWidth + j % kPanelWidth];
+      s += d * d;
+    }
+    out[j] = static_cast<float>(s);
+  }
+}
+
 }  // namespace
 
 const Kernels& scalar_kernels() {
   static const Kernels k{"scalar", f32_dot,   f32_l2sq,    f32_cosine,   i8_dot,
-                         i8_l2sq,  i8_cosine, bit_hamming, f32_dot_panel};
+                         i8_l2sq,  i8_cosine, bit_hamming, f32_dot_panel, f32_l2sq_panel};
   return k;
 }
 

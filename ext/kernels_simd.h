@@ -236,6 +236,26 @@ void f32_dot_panel(const float* x, const float* panel, size_t dim, size_t count,
   }
 }
 
+template <class Arch>
+void f32_l2sq_panel(const float* x, const float* panel, size_t dim, size_t count, float* out) {
+  using B = xsimd::batch<float, Arch>;
+  constexpr size_t W = B::size;
+  constexpr size_t R = kPanelWidth / W;
+  for (size_t block = 0; block < count / kPanelWidth; ++block) {
+    const float* p = panel + block * dim * kPanelWidth;
+    B acc[R];
+    for (size_t r = 0; r < R; ++r) acc[r] = B(0.0f);
+    for (size_t t = 0; t < dim; ++t) {
+      B xt(x[t]);
+      for (size_t r = 0; r < R; ++r) {
+        B d = B::load_unaligned(p + t * kPanelWidth + r * W) - xt;
+        acc[r] = xsimd::fma(d, d, acc[r]);
+      }
+    }
+    for (size_t r = 0; r < R; ++r) acc[r].store_unaligned(out + block * kPanelWidth + r * W);
+  }
+}
+
 template <class Arch, class Pairs>
 Kernels make_kernels(const char* name) {
   return Kernels{name,
@@ -246,7 +266,8 @@ Kernels make_kernels(const char* name) {
                  i8_l2sq<Arch, Pairs>,
                  i8_cosine<Arch, Pairs>,
                  bit_hamming<Arch>,
-                 f32_dot_panel<Arch>};
+                 f32_dot_panel<Arch>,
+                 f32_l2sq_panel<Arch>};
 }
 
 }  // namespace simd

@@ -2,21 +2,55 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace quiver {
 
 Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k)
-    : metric_(metric), query_(query.data), n_(query.type == ElementType::Bit ? query.bytes() : query.dims) {
-  bool f32 = query.type == ElementType::Float32;
-  switch (metric) {
-    case Metric::Cosine: kernel_ = f32 ? k.f32_cosine : k.i8_cosine; break;
-    case Metric::Dot:
-      kernel_ = f32 ? k.f32_dot : k.i8_dot;
-      sign_ = -1;
-      break;
-    case Metric::L2: kernel_ = f32 ? k.f32_l2sq : k.i8_l2sq; break;
-    case Metric::Hamming: kernel_ = k.bit_hamming; break;
+    : metric_(metric), type_(query.type), kernels_(k), dims_(query.dims), bytes_(query.bytes()) {
+  query_.assign((bytes_ + 3) / 4, 0.0f);
+  std::memcpy(query_.data(), query.data, bytes_);
+  if (metric == Metric::Cosine && type_ == ElementType::Float32) {
+    double n = 0;
+    for (uint32_t i = 0; i < query.dims; ++i) n += double{query.f32(i)} * query.f32(i);
+    inv_norm_ = n > 0 ? static_cast<float>(1 / std::sqrt(n)) : 0.0f;
   }
+}
+
+void Scorer::score_block(const Block& block, float* out) const {
+  size_t n = static_cast<size_t>(block.count);
+  const void* q = query_.data();
+  if (type_ == ElementType::Float32) {
+    const float* x = query_.data();
+    size_t padded = block.panel.size() / dims_;
+    if (metric_ == Metric::L2) {
+      kernels_.f32_l2sq_panel(x, block.panel.data(), dims_, padded, out);
+      return;
+    }
+    kernels_.f32_dot_panel(x, block.panel.data(), dims_, padded, out);
+    if (metric_ == Metric::Dot) {
+      for (size_t j = 0; j < n; ++j) out[j] = -out[j];
+    } else {
+      for (size_t j = 0; j < n; ++j) {
+        float similarity = out[j] * inv_norm_ * block.inv_norms[j];
+        similarity = std::min(1.0f, std::max(-1.0f, similarity));
+        // A zero stored vector has no direction: it never ranks.
+        out[j] = block.inv_norms[j] > 0 ? 1.0f - similarity : NAN;
+      }
+    }
+    return;
+  }
+  const unsigned char* rows = block.rows.data();
+  DistanceKernel kernel;
+  double sign = 1;
+  size_t length = type_ == ElementType::Bit ? bytes_ : dims_;
+  switch (metric_) {
+    case Metric::Cosine: kernel = kernels_.i8_cosine; break;
+    case Metric::Dot: kernel = kernels_.i8_dot; sign = -1; break;
+    case Metric::L2: kernel = kernels_.i8_l2sq; break;
+    default: kernel = kernels_.bit_hamming; break;
+  }
+  for (size_t j = 0; j < n; ++j) out[j] = static_cast<float>(sign * kernel(q, rows + j * bytes_, length));
 }
 
 double Scorer::distance(double score) const { return metric_ == Metric::L2 ? std::sqrt(score) : score; }
@@ -33,7 +67,7 @@ TopK::TopK(size_t limit, double bound, bool bound_inclusive, const Hit* after)
 }
 
 void TopK::offer(const Hit& hit) {
-  // NaN scores (a zero vector under cosine) never rank.
+  // NaN scores never rank.
   if (!(hit.score < bound_ || (bound_inclusive_ && hit.score == bound_))) return;
   if (has_after_ && !(after_ < hit)) return;
   if (heap_.size() < limit_) {
@@ -61,9 +95,13 @@ std::vector<Hit> TopK::take_sorted() {
   return out;
 }
 
-void scan_chunk(const Scorer& scorer, const unsigned char* vectors, size_t vector_bytes, const int64_t* rowids,
-                int64_t count, const SlotMask* mask, TopK* out) {
-  for (int64_t slot = 0; slot < count; ++slot) {
+void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, std::vector<float>* scores,
+                TopK* out) {
+  size_t padded = (static_cast<size_t>(block.count) + kPanelWidth - 1) / kPanelWidth * kPanelWidth;
+  if (scores->size() < padded) scores->resize(padded);
+  scorer.score_block(block, scores->data());
+  const float* s = scores->data();
+  for (int64_t slot = 0; slot < block.count; ++slot) {
     if (mask) {
       uint64_t word = (*mask)[static_cast<size_t>(slot) / 64];
       if (!word) {  // skip 64 filtered-out slots at once
@@ -72,8 +110,7 @@ void scan_chunk(const Scorer& scorer, const unsigned char* vectors, size_t vecto
       }
       if (!((word >> (slot % 64)) & 1)) continue;
     }
-    double score = scorer.score(vectors + static_cast<size_t>(slot) * vector_bytes);
-    if (out->admits(score)) out->offer(Hit{score, rowids[slot]});
+    if (out->admits(s[slot])) out->offer(Hit{s[slot], block.rowids[static_cast<size_t>(slot)]});
   }
 }
 

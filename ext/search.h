@@ -1,15 +1,17 @@
-// The scan: chunks of contiguous vectors go through one distance kernel into
-// a bounded collector. No SQLite here.
+// The scan: prepared chunks (block.h) go through one kernel into a bounded
+// collector. No SQLite here.
 //
 // Ranking works on a "score" that is monotone in the reported distance, so
 // the hot loop skips work: L2 ranks by squared distance (sqrt only for the
 // rows returned), dot by the negated inner product. Ties break by rowid.
+// Scores are computed in float32, like the stored vectors.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "block.h"
 #include "kernels.h"
 #include "table_spec.h"
 #include "vector.h"
@@ -22,22 +24,25 @@ struct Hit {
   bool operator<(const Hit& o) const { return score < o.score || (score == o.score && rowid < o.rowid); }
 };
 
-// Computes scores of stored vectors against one query vector.
+// Scores stored vectors against one query vector.
 class Scorer {
  public:
   // The query must have the table's element type and dimensions.
   Scorer(Metric metric, const VectorView& query, const Kernels& kernels);
-  double score(const void* stored) const { return sign_ * kernel_(query_, stored, n_); }
+  // Scores of the block's vectors into out (room for the panel's padded
+  // count).
+  void score_block(const Block& block, float* out) const;
   // The distance reported to SQL for a score, and the score of a distance.
   double distance(double score) const;
   double score_bound(double distance) const;
 
  private:
   Metric metric_;
-  DistanceKernel kernel_;
-  const void* query_;
-  size_t n_;
-  double sign_ = 1;
+  ElementType type_;
+  const Kernels& kernels_;
+  std::vector<float> query_;  // a copy, aligned (whole floats even for int8 and bit)
+  size_t dims_, bytes_;
+  float inv_norm_ = 0;  // cosine
 };
 
 // Keeps the best `limit` hits that are strictly after `after` (for paging
@@ -66,8 +71,9 @@ class TopK {
 // Rows of a chunk a filter lets through: one bit per slot.
 using SlotMask = std::vector<uint64_t>;
 
-// Offers every live slot of a chunk (or those set in `mask`, if any).
-void scan_chunk(const Scorer& scorer, const unsigned char* vectors, size_t vector_bytes, const int64_t* rowids,
-                int64_t count, const SlotMask* mask, TopK* out);
+// Offers every vector of the block (or those set in `mask`, if any);
+// `scores` is scratch space.
+void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, std::vector<float>* scores,
+                TopK* out);
 
 }  // namespace quiver

@@ -96,6 +96,7 @@ enum StatementId {
   kRowMove,
   kRowDelete,
   kRowCount,
+  kDataVersion,
   kStatementCount
 };
 
@@ -121,6 +122,7 @@ const char* const kStatementSql[kStatementCount] = {
     "UPDATE \"%w\".\"%w_rows\" SET chunk = ?2, slot = ?3 WHERE rowid = ?1",
     "DELETE FROM \"%w\".\"%w_rows\" WHERE rowid = ?1",
     "SELECT count(*) FROM \"%w\".\"%w_rows\"",
+    "PRAGMA \"%w\".data_version",
 };
 
 ChunkInfo chunk_from(Use& q) {
@@ -174,11 +176,6 @@ class Store::Blob {
   sqlite3_blob* handle_ = nullptr;
 };
 
-struct Store::CachedChunk {
-  int64_t count = 0;
-  std::vector<int64_t> rowids;
-  std::vector<unsigned char> vectors;
-};
 
 Store::Store(sqlite3* db, std::string schema, std::string table, const TableSpec& spec)
     : db_(db),
@@ -457,9 +454,10 @@ void Store::write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* v
 void Store::note_write(int64_t chunk) {
   wrote_in_transaction_ = true;
   directory_valid_ = false;
+  written_.insert(chunk);
   auto it = cache_.find(chunk);
   if (it != cache_.end()) {
-    cache_bytes_ -= it->second->vectors.size() + it->second->rowids.size() * 8;
+    cache_bytes_ -= it->second->memory();
     cache_.erase(it);
   }
 }
@@ -531,11 +529,6 @@ void Store::overwrite(const Location& loc, const void* vector) {
 }
 
 void Store::read_vector(const Location& loc, void* out) {
-  auto it = cache_.find(loc.chunk);
-  if (it != cache_.end() && loc.slot < it->second->count) {
-    std::memcpy(out, it->second->vectors.data() + loc.slot * vector_bytes_, vector_bytes_);
-    return;
-  }
   ChunkInfo info = chunk_info(loc.chunk);
   if (loc.slot < 0 || loc.slot >= info.count)
     corrupt("slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
@@ -558,8 +551,8 @@ void Store::drop_chunk(int64_t chunk) {
 }
 
 void Store::shift_lists(int64_t from, int64_t delta) {
-  invalidate_cache();
   wrote_in_transaction_ = true;
+  directory_valid_ = false;
   exec(sql_format("UPDATE \"%w\".\"%w_chunks\" SET list = list + %lld WHERE list >= %lld", schema_.c_str(),
                   table_.c_str(), static_cast<long long>(delta), static_cast<long long>(from)));
 }
@@ -609,12 +602,10 @@ std::vector<float> Store::read_centroids(size_t dim, size_t* k) {
 // ---- scans and the cache -----------------------------------------------------
 
 void Store::refresh() {
-  if (wrote_in_transaction_) return;  // nothing is cached meanwhile
-  unsigned version = 0;
-  if (sqlite3_file_control(db_, schema_.c_str(), SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
-    invalidate_cache();
-    return;
-  }
+  if (wrote_in_transaction_) return;  // nobody else can write meanwhile
+  Use q(db_, statement(kDataVersion));
+  if (!q.step()) return;
+  unsigned version = static_cast<unsigned>(q.int_at(0));
   if (version != data_version_) {
     invalidate_cache();
     data_version_ = version;
@@ -629,47 +620,50 @@ void Store::invalidate_cache() {
 }
 
 void Store::end_transaction(bool rolled_back) {
-  if (rolled_back || wrote_in_transaction_) invalidate_cache();
+  // Written chunks were dropped from the cache as they were written and
+  // never cached since; the rest still holds committed data.
+  written_.clear();
   wrote_in_transaction_ = false;
+  directory_valid_ = false;
+  if (rolled_back) ++generation_;
 }
 
 ChunkView Store::load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer) {
-  auto it = cache_.find(chunk.id);
-  if (it != cache_.end() && it->second->count == chunk.count)
-    return ChunkView{chunk.id, chunk.count, it->second->vectors.data(), it->second->rowids.data()};
-
   int64_t vb = static_cast<int64_t>(vector_bytes_);
   size_t rowid_bytes = static_cast<size_t>(chunk.count) * 8;
   size_t vector_bytes = static_cast<size_t>(chunk.count) * vector_bytes_;
-  bool cacheable = !wrote_in_transaction_ && cache_bytes_ + rowid_bytes + vector_bytes <= cache_budget_;
-  std::unique_ptr<CachedChunk> cached;
-  unsigned char* rowids;
-  unsigned char* vectors;
+  // rowids first (8-byte aligned: the buffer comes from operator new), then
+  // the vectors.
+  buffer->resize(rowid_bytes + vector_bytes);
+  unsigned char* rowids = buffer->data();
+  unsigned char* vectors = buffer->data() + rowid_bytes;
+  Blob r(*this, "rowids", false), v(*this, "vectors", false);
+  r.at(chunk.id, chunk.capacity * 8);
+  r.read(rowids, static_cast<int64_t>(rowid_bytes), 0);
+  v.at(chunk.id, chunk.capacity * vb);
+  v.read(vectors, static_cast<int64_t>(vector_bytes), 0);
+  return ChunkView{chunk.id, chunk.count, vectors, reinterpret_cast<const int64_t*>(rowids)};
+}
+
+const Block& Store::load_block(const ChunkInfo& chunk, std::vector<unsigned char>* buffer, Block* scratch) {
+  auto it = cache_.find(chunk.id);
+  if (it != cache_.end() && it->second->count == chunk.count) return *it->second;
+  ChunkView view = load(chunk, buffer);
+  bool cacheable = written_.count(chunk.id) == 0 && cache_bytes_ < cache_budget_;
+  Block* block = scratch;
+  std::unique_ptr<Block> cached;
   if (cacheable) {
-    cached.reset(new CachedChunk);
-    cached->count = chunk.count;
-    cached->rowids.resize(static_cast<size_t>(chunk.count));
-    cached->vectors.resize(vector_bytes);
-    rowids = reinterpret_cast<unsigned char*>(cached->rowids.data());
-    vectors = cached->vectors.data();
-  } else {
-    // rowids first, 8-byte aligned, then the vectors.
-    buffer->resize(rowid_bytes + vector_bytes + 8);
-    rowids = buffer->data();
-    vectors = buffer->data() + rowid_bytes;
+    cached.reset(new Block);
+    block = cached.get();
   }
-  {
-    Blob r(*this, "rowids", false), v(*this, "vectors", false);
-    r.at(chunk.id, chunk.capacity * 8);
-    r.read(rowids, static_cast<int64_t>(rowid_bytes), 0);
-    v.at(chunk.id, chunk.capacity * vb);
-    v.read(vectors, static_cast<int64_t>(vector_bytes), 0);
+  prepare_block(spec_.element_type, spec_.dims, spec_.metric, view.vectors, view.rowids, view.count, block);
+  if (!cacheable) return *block;
+  if (it != cache_.end()) {
+    cache_bytes_ -= it->second->memory();
+    cache_.erase(it);
   }
-  if (!cacheable) return ChunkView{chunk.id, chunk.count, vectors, reinterpret_cast<const int64_t*>(rowids)};
-  cache_bytes_ += rowid_bytes + vector_bytes;
-  ChunkView view{chunk.id, chunk.count, cached->vectors.data(), cached->rowids.data()};
-  cache_[chunk.id] = std::move(cached);
-  return view;
+  cache_bytes_ += block->memory();
+  return *(cache_[chunk.id] = std::move(cached));
 }
 
 }  // namespace quiver

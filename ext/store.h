@@ -35,8 +35,10 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "block.h"
 #include "sql_error.h"
 #include "sqlite_api.h"
 #include "table_spec.h"
@@ -115,9 +117,11 @@ class Store {
 
   // Chunks, for scans. list < 0 means every list.
   std::vector<ChunkInfo> chunks(int64_t list);
-  // The chunk's payload, from the cache or read into `buffer`. Valid until the
-  // next call with the same buffer or the next write.
+  // The chunk's payload as stored, read into `buffer`.
   ChunkView load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer);
+  // The chunk prepared for scanning (block.h): from the cache, or read and
+  // prepared into `scratch`. Valid until the next call or the next write.
+  const Block& load_block(const ChunkInfo& chunk, std::vector<unsigned char>* buffer, Block* scratch);
 
   // Maintenance for IVF rebuilds.
   int64_t list_of(int64_t chunk);
@@ -131,15 +135,14 @@ class Store {
   std::string config(const std::string& key);
   void set_config(const std::string& key, const std::string& value);
 
-  // Transaction boundaries: after a commit the cache may fill again; after a
-  // rollback it is emptied.
+  // Transaction boundaries. Chunks written in the transaction are never
+  // cached; a rollback also makes the layers above reload (generation()).
   void end_transaction(bool rolled_back);
   void invalidate_cache();
 
   void exec(const std::string& sql);
 
  private:
-  struct CachedChunk;
   class Blob;
 
   sqlite3_stmt* statement(int id);
@@ -159,11 +162,12 @@ class Store {
   int64_t chunk_capacity_ = 0;
   std::vector<sqlite3_stmt*> statements_;
 
-  // Chunk payloads cached between queries, up to cache_budget_ bytes. Only
-  // committed data is cached: a connection that has written in the current
-  // transaction reads from the database until it commits, and a change by
-  // any connection (SQLITE_FCNTL_DATA_VERSION) empties the cache.
-  std::unordered_map<int64_t, std::unique_ptr<CachedChunk>> cache_;
+  // Prepared chunks cached between queries, up to cache_budget_ bytes. Only
+  // committed data is cached: a chunk written in the current transaction is
+  // dropped and read from the database until the transaction ends, and a
+  // commit by another connection (PRAGMA data_version) empties the cache.
+  std::unordered_map<int64_t, std::unique_ptr<Block>> cache_;
+  std::unordered_set<int64_t> written_;  // chunks written in this transaction
   // The chunk directory (T_chunks) by list, under the same rules as cache_.
   std::unordered_map<int64_t, std::vector<ChunkInfo>> directory_;
   std::vector<ChunkInfo> all_chunks_;

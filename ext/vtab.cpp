@@ -76,6 +76,8 @@ struct Cursor : sqlite3_vtab_cursor {
   int64_t lookup_rowid = 0;
   bool lookup_valid = false;
   std::vector<unsigned char> buffer;
+  Block scratch;
+  std::vector<float> scores;
 
   ~Cursor() {
     sqlite3_finalize(rows);
@@ -462,8 +464,8 @@ std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after)
         it->second.resize(static_cast<size_t>((chunk.count + 63) / 64), 0);
         mask = &it->second;
       }
-      ChunkView view = store.load(chunk, &c->buffer);
-      scan_chunk(*c->scorer, view.vectors, store.vector_bytes(), view.rowids, view.count, mask, &top);
+      const Block& block = store.load_block(chunk, &c->buffer, &c->scratch);
+      scan_block(*c->scorer, block, mask, &c->scores, &top);
     }
   };
   if (t->ivf->lists() == 0) {
@@ -840,7 +842,6 @@ void integrity_check(Table* t) {
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> finalize(rows, sqlite3_finalize);
   int rc = sqlite3_step(rows);
   std::vector<unsigned char> buffer;
-  store.invalidate_cache();  // read what is on disk
   for (const ChunkInfo& c : chunks) {
     if (c.count < 1) corrupt("chunk " + std::to_string(c.id) + " is empty");
     if (c.count < c.capacity && last_of_list[c.list] != c.id)
@@ -865,7 +866,6 @@ void integrity_check(Table* t) {
             std::to_string(sqlite3_column_int64(rows, 1)) + " slot " + std::to_string(sqlite3_column_int64(rows, 2)) +
             ", which is not a live slot");
   check_rc(store.db(), rc);
-  store.invalidate_cache();
 }
 
 void run_command(Table* t, sqlite3_value* command) {
