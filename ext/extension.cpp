@@ -2,6 +2,7 @@
 // library's quiver_register. They only register; nothing else lives here.
 #include "quiver.h"
 
+#include "diagnostics.h"
 #include "functions.h"
 #include "vtab.h"
 #include "sqlite_api.h"
@@ -13,7 +14,9 @@ SQLITE_EXTENSION_INIT1
 QUIVER_EXPORT int quiver_register(sqlite3* db) {
   try {
     int rc = quiver::register_functions(db);
-    return rc == SQLITE_OK ? quiver::register_vtab(db) : rc;
+    if (rc == SQLITE_OK) rc = quiver::register_vtab(db);
+    if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
+    return rc;
   } catch (...) {
     return SQLITE_NOMEM;
   }

@@ -210,10 +210,8 @@ IvfStats Ivf::stats() {
     for (int64_t s = 0; s < view.count; ++s) {
       VectorView v{store_.spec().element_type, store_.spec().dims, view.vectors + s * store_.vector_bytes()};
       to_quantizer(v, false, scratch_.data());
-      centroids_.score(scratch_.data(), scores_.data(), kernels_);
-      double norm2 = 0;
-      for (size_t t = 0; t < quantizer_dim(); ++t) norm2 += double{scratch_[t]} * scratch_[t];
-      spread += std::sqrt(std::max(0.0, norm2 - 2.0 * scores_[static_cast<size_t>(c.list)]));
+      if (c.list < 0 || c.list >= st.lists) corrupt("chunk " + std::to_string(c.id) + " is in list " + std::to_string(c.list));
+      spread += std::sqrt(kernels_.f32_l2sq(scratch_.data(), centroids_.row(static_cast<size_t>(c.list)), quantizer_dim()));
     }
   }
   std::sort(sizes.begin(), sizes.end());

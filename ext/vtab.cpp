@@ -8,7 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <cctype>
+#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -33,7 +36,13 @@ constexpr int64_t kMaxK = int64_t{1} << 24;
 // further batch doubles.
 constexpr size_t kFirstStreamBatch = 32;
 
+struct Table;
+void unregister_table(Table* t);
+
 struct Table : sqlite3_vtab {
+  ~Table() { unregister_table(this); }
+  sqlite3* db = nullptr;
+  std::string registry_key;  // empty until registered
   std::unique_ptr<Store> store;
   std::unique_ptr<Ivf> ivf;
   TableSpec spec;
@@ -111,6 +120,37 @@ int guard(sqlite3_vtab* vtab, Body&& body) noexcept {
   } catch (...) {
     return SQLITE_ERROR;
   }
+}
+
+// ---- the connection's quiver tables, for the table-valued functions --------
+
+std::mutex registry_mutex;
+
+std::unordered_map<std::string, Table*>& registry() {
+  static auto* tables = new std::unordered_map<std::string, Table*>();  // never destroyed: used at exit
+  return *tables;
+}
+
+std::string make_registry_key(sqlite3* db, const std::string& schema, const std::string& table) {
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "%p", static_cast<void*>(db));
+  std::string key = std::string(prefix) + '\x1f' + schema + '\x1f' + table;
+  for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return key;
+}
+
+void register_table(Table* t, const std::string& table) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  t->registry_key = make_registry_key(t->db, t->store->schema(), table);
+  registry()[t->registry_key] = t;
+}
+
+void unregister_table(Table* t) {
+  if (t->registry_key.empty()) return;
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = registry().find(t->registry_key);
+  if (it != registry().end() && it->second == t) registry().erase(it);
+  t->registry_key.clear();
 }
 
 std::string sql_format_id(const char* format, const std::string& a, const std::string& b) {
@@ -203,6 +243,8 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
   } catch (...) {
     return SQLITE_ERROR;
   }
+  table->db = db;
+  register_table(table.get(), argv[2]);
   *out = table.release();
   return SQLITE_OK;
 }
@@ -231,7 +273,10 @@ int x_destroy(sqlite3_vtab* vtab) {
 
 int x_rename(sqlite3_vtab* vtab, const char* name) {
   return guard(vtab, [&] {
-    table_of(vtab)->store->rename(name);
+    Table* t = table_of(vtab);
+    t->store->rename(name);
+    unregister_table(t);
+    register_table(t, name);
     return SQLITE_OK;
   });
 }
@@ -953,5 +998,20 @@ const sqlite3_module kModule = make_module();
 }  // namespace
 
 int register_vtab(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver", &kModule, nullptr, nullptr); }
+
+QuiverTable open_table(sqlite3* db, const std::string& schema, const std::string& name) {
+  // Preparing a statement on the table connects it in this connection.
+  std::string sql = sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, name);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+  if (rc != SQLITE_OK) fail("no table named \"" + name + "\"");
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = registry().find(make_registry_key(db, schema, name));
+  if (it == registry().end()) fail("\"" + name + "\" is not a quiver table");
+  Table* t = it->second;
+  return QuiverTable{t->store.get(), t->ivf.get()};
+}
 
 }  // namespace quiver

@@ -168,6 +168,8 @@ TEST_CASE("kernels_for gives nullptr or a complete table named after the isa", "
     CHECK(k->i8_l2sq);
     CHECK(k->i8_cosine);
     CHECK(k->bit_hamming);
+    CHECK(k->f32_dot_panel);
+    CHECK(k->f32_l2sq_panel);
     CHECK(kernels_for(isa) == k);  // a stable table, not a fresh copy per call
   }
 #if defined(__x86_64__)
@@ -471,6 +473,54 @@ TEST_CASE("float kernels handle any finite float32, not only values near 1", "[k
         double got = k.f32_cosine(a.data(), b.data(), n);
         CHECK_FALSE(std::isnan(got));
         CHECK(got == Approx(cosine).margin(1e-6));
+      }
+    }
+  }
+}
+
+// ---- panel kernels ------------------------------------------------------------
+
+namespace {
+
+// Transposes `count` vectors of `dim` floats into the panel layout of
+// kernels.h, padding to a multiple of kPanelWidth with zero vectors.
+std::vector<float> to_panel(const std::vector<float>& rows, size_t count, size_t dim) {
+  size_t padded = (count + kPanelWidth - 1) / kPanelWidth * kPanelWidth;
+  std::vector<float> panel(padded * dim, 0.0f);
+  for (size_t j = 0; j < count; ++j)
+    for (size_t t = 0; t < dim; ++t) panel[(j / kPanelWidth * dim + t) * kPanelWidth + j % kPanelWidth] = rows[j * dim + t];
+  return panel;
+}
+
+}  // namespace
+
+TEST_CASE("panel kernels match per-pair brute force in every family", "[kernels][panel]") {
+  std::mt19937 rng(77);
+  for (const Family& family : runnable_families()) {
+    INFO("family " << family.kernels->name);
+    for (size_t dim : {1, 3, 16, 100, 129, 384}) {
+      for (size_t count : {1, 15, 16, 17, 64, 100}) {
+        INFO("dim " << dim << " count " << count);
+        std::vector<float> rows = random_floats(rng, count * dim);
+        std::vector<float> x = random_floats(rng, dim);
+        std::vector<float> panel = to_panel(rows, count, dim);
+        size_t padded = panel.size() / dim;
+        // Poison the output so a skipped lane is noticed.
+        std::vector<float> dots(padded, 1e30f), l2(padded, 1e30f);
+        family.kernels->f32_dot_panel(x.data(), panel.data(), dim, padded, dots.data());
+        family.kernels->f32_l2sq_panel(x.data(), panel.data(), dim, padded, l2.data());
+        for (size_t j = 0; j < padded; ++j) {
+          double dot = 0, sq = 0, mag = 0, xx = 0;
+          for (size_t t = 0; t < dim; ++t) {
+            double v = j < count ? rows[j * dim + t] : 0.0;
+            dot += x[t] * v;
+            sq += (x[t] - v) * (x[t] - v);
+            mag += std::fabs(x[t] * v);
+            xx += double{x[t]} * x[t];
+          }
+          CHECK(std::fabs(dots[j] - dot) <= 1e-5 * mag + 1e-6);
+          CHECK(std::fabs(l2[j] - sq) <= 1e-5 * (sq + xx) + 1e-6);
+        }
       }
     }
   }

@@ -1,0 +1,346 @@
+// Table-valued functions that report on a quiver table:
+//
+//   SELECT * FROM quiver_stats('t');
+//     one row: rows, index, lists, probes, min_list, median_list, max_list,
+//     trained_rows, changed (rows inserted or moved since training),
+//     trained_spread and spread (mean distance of a row to its list's
+//     centroid, at training and now: when spread grows well past
+//     trained_spread, or changed nears trained_rows, a 'rebuild' pays off).
+//
+//   SELECT * FROM quiver_recall('t' [, samples [, k]]);
+//     samples stored vectors (default 100, deterministic) as queries, each
+//     run through the index at the table's probes and at 2x, 4x, ... up to
+//     all lists, against an exact scan: one row per probe count with
+//     probes, recall (mean recall@k, the query row itself left out) and
+//     ms_per_query.
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <new>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "diagnostics.h"
+#include "ivf.h"
+#include "kmeans.h"
+#include "sql_error.h"
+#include "store.h"
+#include "vtab.h"
+
+namespace quiver {
+namespace {
+
+// One result cell.
+struct Cell {
+  enum Kind { Null, Integer, Real, Text } kind = Null;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+  static Cell integer(int64_t v) { Cell c; c.kind = Integer; c.i = v; return c; }
+  static Cell real(double v) { Cell c; c.kind = Real; c.d = v; return c; }
+  static Cell text(std::string v) { Cell c; c.kind = Text; c.s = std::move(v); return c; }
+};
+
+using Rows = std::vector<std::vector<Cell>>;
+using Producer = Rows (*)(sqlite3* db, int argc, sqlite3_value** argv);
+
+// An eponymous table-valued function whose rows are computed in xFilter.
+struct Function {
+  const char* name;
+  const char* schema;  // CREATE TABLE x(...) with the arguments as HIDDEN columns
+  int result_columns;
+  int required_args;
+  int max_args;
+  Producer produce;
+};
+
+struct FunctionTable : sqlite3_vtab {
+  const Function* function;
+  sqlite3* db;
+};
+
+struct FunctionCursor : sqlite3_vtab_cursor {
+  Rows rows;
+  size_t position = 0;
+};
+
+int fn_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
+  const Function* f = static_cast<const Function*>(aux);
+  int rc = sqlite3_declare_vtab(db, f->schema);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  auto* t = new (std::nothrow) FunctionTable();
+  if (!t) return SQLITE_NOMEM;
+  t->function = f;
+  t->db = db;
+  *out = t;
+  return SQLITE_OK;
+}
+
+int fn_disconnect(sqlite3_vtab* vtab) {
+  delete static_cast<FunctionTable*>(vtab);
+  return SQLITE_OK;
+}
+
+// Arguments are the hidden columns after the results, in order; each must be
+// an equality constraint, and the required ones must be present.
+int fn_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  const Function* f = static_cast<FunctionTable*>(vtab)->function;
+  int seen = 0;
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    int arg = c.iColumn - f->result_columns;
+    if (arg < 0 || arg >= f->max_args || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!c.usable) return SQLITE_CONSTRAINT;
+    info->aConstraintUsage[i].argvIndex = arg + 1;
+    info->aConstraintUsage[i].omit = 1;
+    seen |= 1 << arg;
+  }
+  for (int arg = 0; arg < f->required_args; ++arg)
+    if (!(seen & (1 << arg))) {
+      sqlite3_free(vtab->zErrMsg);
+      vtab->zErrMsg = sqlite3_mprintf("%s: missing argument", f->name);
+      return SQLITE_ERROR;
+    }
+  // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
+  if ((seen & (seen + 1)) != 0) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite3_mprintf("%s: arguments must be given in order", f->name);
+    return SQLITE_ERROR;
+  }
+  info->idxNum = seen;
+  info->estimatedCost = 1000;
+  return SQLITE_OK;
+}
+
+int fn_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  auto* c = new (std::nothrow) FunctionCursor();
+  if (!c) return SQLITE_NOMEM;
+  *out = c;
+  return SQLITE_OK;
+}
+
+int fn_close(sqlite3_vtab_cursor* cur) {
+  delete static_cast<FunctionCursor*>(cur);
+  return SQLITE_OK;
+}
+
+int fn_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc, sqlite3_value** argv) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  auto* t = static_cast<FunctionTable*>(cur->pVtab);
+  try {
+    c->rows = t->function->produce(t->db, argc, argv);
+    c->position = 0;
+    return SQLITE_OK;
+  } catch (const SqlError& e) {
+    sqlite3_free(t->zErrMsg);
+    t->zErrMsg = sqlite3_mprintf("%s", e.what());
+    return e.rc();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+}
+
+int fn_next(sqlite3_vtab_cursor* cur) {
+  static_cast<FunctionCursor*>(cur)->position++;
+  return SQLITE_OK;
+}
+
+int fn_eof(sqlite3_vtab_cursor* cur) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  return c->position >= c->rows.size();
+}
+
+int fn_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  const auto& row = c->rows[c->position];
+  if (column >= static_cast<int>(row.size())) return SQLITE_OK;  // argument columns: NULL
+  const Cell& cell = row[static_cast<size_t>(column)];
+  switch (cell.kind) {
+    case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
+    case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
+    case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
+    case Cell::Null: break;
+  }
+  return SQLITE_OK;
+}
+
+int fn_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
+  *out = static_cast<sqlite3_int64>(static_cast<FunctionCursor*>(cur)->position) + 1;
+  return SQLITE_OK;
+}
+
+std::string text_arg(sqlite3_value* v, const char* what) {
+  const unsigned char* s = sqlite3_value_text(v);
+  if (sqlite3_value_type(v) != SQLITE_TEXT || !s) fail(std::string(what) + " must be a table name");
+  return reinterpret_cast<const char*>(s);
+}
+
+int64_t int_arg(sqlite3_value* v, const char* what, int64_t min, int64_t max) {
+  if (sqlite3_value_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < min || sqlite3_value_int64(v) > max)
+    fail(std::string(what) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  return sqlite3_value_int64(v);
+}
+
+// ---- quiver_stats ------------------------------------------------------------
+
+Rows produce_stats(sqlite3* db, int, sqlite3_value** argv) {
+  QuiverTable t = open_table(db, "main", text_arg(argv[0], "quiver_stats: the argument"));
+  IvfStats st = t.ivf->stats();
+  return Rows{{Cell::integer(st.rows), Cell::text(index_kind_name(t.store->spec().index)), Cell::integer(st.lists),
+               Cell::integer(st.probes), Cell::integer(st.min_list), Cell::integer(st.median_list),
+               Cell::integer(st.max_list), Cell::integer(st.trained_rows), Cell::integer(st.changed),
+               Cell::real(st.trained_spread), Cell::real(st.spread)}};
+}
+
+// ---- quiver_recall -------------------------------------------------------------
+
+// Runs `sql` with the vector and an integer bound, returning rowids.
+std::vector<int64_t> knn(sqlite3* db, sqlite3_stmt* stmt, const void* vector, int bytes, int64_t k, int64_t probes) {
+  sqlite3_reset(stmt);
+  sqlite3_bind_blob(stmt, 1, vector, bytes, SQLITE_STATIC);
+  sqlite3_bind_int64(stmt, 2, k);
+  sqlite3_bind_int64(stmt, 3, probes);
+  std::vector<int64_t> out;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(stmt, 0));
+  check_rc(db, rc);
+  sqlite3_reset(stmt);
+  return out;
+}
+
+Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
+  std::string name = text_arg(argv[0], "quiver_recall: the first argument");
+  int64_t samples = argc > 1 ? int_arg(argv[1], "quiver_recall: samples", 1, 100000) : 100;
+  int64_t k = argc > 2 ? int_arg(argv[2], "quiver_recall: k", 1, 10000) : 10;
+  QuiverTable t = open_table(db, "main", name);
+  const TableSpec& spec = t.store->spec();
+  int64_t lists = std::max<int64_t>(1, t.ivf->lists());
+
+  // A deterministic sample of stored rows: every row is a candidate with
+  // equal chance (reservoir over the rows table in rowid order).
+  std::vector<int64_t> rowids;
+  {
+    char* q = sqlite3_mprintf("SELECT rowid FROM \"main\".\"%w_rows\" ORDER BY rowid", name.c_str());
+    if (!q) throw std::bad_alloc();
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, q, -1, &stmt, nullptr);
+    sqlite3_free(q);
+    check_rc(db, rc);
+    Rng rng(0x5245434cull);
+    int64_t seen = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      int64_t id = sqlite3_column_int64(stmt, 0);
+      if (seen < samples) {
+        rowids.push_back(id);
+      } else {
+        uint64_t j = rng.below(static_cast<uint64_t>(seen) + 1);
+        if (j < static_cast<uint64_t>(samples)) rowids[j] = id;
+      }
+      ++seen;
+    }
+    sqlite3_finalize(stmt);
+    check_rc(db, rc);
+  }
+
+  char* q = sqlite3_mprintf("SELECT rowid FROM \"main\".\"%w\" WHERE \"%w\" MATCH ?1 AND k = ?2 AND probes = ?3",
+                            name.c_str(), spec.vector_column.c_str());
+  char* v = sqlite3_mprintf("SELECT \"%w\" FROM \"main\".\"%w\" WHERE rowid = ?1", spec.vector_column.c_str(),
+                            name.c_str());
+  if (!q || !v) {
+    sqlite3_free(q);
+    sqlite3_free(v);
+    throw std::bad_alloc();
+  }
+  sqlite3_stmt* search = nullptr;
+  sqlite3_stmt* fetch = nullptr;
+  int rc = sqlite3_prepare_v2(db, q, -1, &search, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, v, -1, &fetch, nullptr);
+  sqlite3_free(q);
+  sqlite3_free(v);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own_search(search, sqlite3_finalize);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own_fetch(fetch, sqlite3_finalize);
+  check_rc(db, rc);
+
+  std::vector<std::vector<unsigned char>> queries;
+  for (int64_t id : rowids) {
+    sqlite3_bind_int64(fetch, 1, id);
+    if (sqlite3_step(fetch) == SQLITE_ROW) {
+      const unsigned char* b = static_cast<const unsigned char*>(sqlite3_column_blob(fetch, 0));
+      queries.emplace_back(b, b + sqlite3_column_bytes(fetch, 0));
+    }
+    sqlite3_reset(fetch);
+  }
+  // Exact neighbours, leaving out the query row itself.
+  auto without = [](std::vector<int64_t> ids, int64_t self, int64_t k) {
+    ids.erase(std::remove(ids.begin(), ids.end(), self), ids.end());
+    if (static_cast<int64_t>(ids.size()) > k) ids.resize(static_cast<size_t>(k));
+    return ids;
+  };
+  std::vector<std::vector<int64_t>> truth;
+  for (size_t i = 0; i < queries.size(); ++i)
+    truth.push_back(without(knn(db, search, queries[i].data(), static_cast<int>(queries[i].size()), k + 1, lists),
+                            rowids[i], k));
+
+  std::vector<int64_t> probe_counts;
+  for (int64_t p = std::min(t.ivf->default_probes(), lists); p < lists; p *= 2) probe_counts.push_back(p);
+  probe_counts.push_back(lists);
+  Rows rows;
+  for (int64_t probes : probe_counts) {
+    double found = 0, wanted = 0;
+    auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < queries.size(); ++i) {
+      std::vector<int64_t> got =
+          without(knn(db, search, queries[i].data(), static_cast<int>(queries[i].size()), k + 1, probes), rowids[i], k);
+      for (int64_t id : got) found += std::count(truth[i].begin(), truth[i].end(), id) ? 1 : 0;
+      wanted += static_cast<double>(truth[i].size());
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    rows.push_back({Cell::integer(probes), Cell::real(wanted > 0 ? found / wanted : 1.0),
+                    Cell::real(queries.empty() ? 0 : ms / static_cast<double>(queries.size()))});
+  }
+  return rows;
+}
+
+const Function kFunctions[] = {
+    {"quiver_stats",
+     "CREATE TABLE x(rows, \"index\", lists, probes, min_list, median_list, max_list, trained_rows, changed, "
+     "trained_spread, spread, tbl HIDDEN)",
+     11, 1, 1, produce_stats},
+    {"quiver_recall", "CREATE TABLE x(probes, recall, ms_per_query, tbl HIDDEN, samples HIDDEN, k HIDDEN)", 3, 1, 3,
+     produce_recall},
+};
+
+sqlite3_module make_function_module() {
+  sqlite3_module m;
+  std::memset(&m, 0, sizeof m);
+  m.iVersion = 1;
+  m.xConnect = fn_connect;  // eponymous only: no xCreate
+  m.xBestIndex = fn_best_index;
+  m.xDisconnect = fn_disconnect;
+  m.xOpen = fn_open;
+  m.xClose = fn_close;
+  m.xFilter = fn_filter;
+  m.xNext = fn_next;
+  m.xEof = fn_eof;
+  m.xColumn = fn_column;
+  m.xRowid = fn_rowid;
+  return m;
+}
+
+const sqlite3_module kFunctionModule = make_function_module();
+
+}  // namespace
+
+int register_diagnostics(sqlite3* db) {
+  for (const Function& f : kFunctions) {
+    int rc = sqlite3_create_module_v2(db, f.name, &kFunctionModule, const_cast<Function*>(&f), nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+}  // namespace quiver
