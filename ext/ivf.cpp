@@ -81,6 +81,15 @@ int64_t Ivf::assign(const VectorView& v) {
   return centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
 }
 
+bool Ivf::is_home_list(const VectorView& v, int64_t list) {
+  if (lists() == 0) return list == 0;
+  if (list < 0 || list >= lists_) return false;
+  to_quantizer(v, false, scratch_.data());
+  uint32_t best = centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
+  double gap = double{scores_[best]} - scores_[static_cast<size_t>(list)];
+  return gap <= 1e-5 * (std::fabs(scores_[best]) + 1);
+}
+
 std::vector<uint32_t> Ivf::probe_order(const VectorView& query, size_t sorted) {
   load();
   to_quantizer(query, true, scratch_.data());

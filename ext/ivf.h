@@ -55,6 +55,10 @@ class Ivf {
 
   // The list for a vector of the table's type.
   int64_t assign(const VectorView& v);
+  // Whether `list` is the nearest list for v, allowing for rounding (another
+  // machine's kernels may break a near-tie the other way).
+  bool is_home_list(const VectorView& v, int64_t list);
+
   // Lists from nearest to farthest for a query: the first `sorted` in order,
   // the rest after them in no particular order.
   std::vector<uint32_t> probe_order(const VectorView& query, size_t sorted);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -875,7 +876,8 @@ void update_row(Table* t, int64_t old_rowid, sqlite3_value* new_rowid_value, sql
 
 void integrity_check(Table* t) {
   Store& store = *t->store;
-  store.open();  // config
+  store.invalidate_cache();  // check what is stored, not what was cached
+  store.open();              // config
   std::vector<ChunkInfo> chunks = store.chunks(-1);
   // Per list, every chunk but the last is full.
   std::unordered_map<int64_t, int64_t> last_of_list;
@@ -897,6 +899,9 @@ void integrity_check(Table* t) {
       VectorView v;
       Status s = view_blob(t->spec.element_type, view.vectors + slot * store.vector_bytes(), store.vector_bytes(), &v);
       if (!s.ok()) corrupt("chunk " + std::to_string(c.id) + " slot " + std::to_string(slot) + ": " + s.message());
+      if (!t->ivf->is_home_list(v, c.list))
+        corrupt("row " + std::to_string(view.rowids[slot]) + " is in list " + std::to_string(c.list) +
+                ", not the list of its nearest centroid");
       if (rc != SQLITE_ROW || sqlite3_column_int64(rows, 1) != c.id || sqlite3_column_int64(rows, 2) != slot)
         corrupt("chunk " + std::to_string(c.id) + " slot " + std::to_string(slot) + " holds row " +
                 std::to_string(view.rowids[slot]) + ", which the rows table does not place there");
@@ -905,6 +910,13 @@ void integrity_check(Table* t) {
                 " slot " + std::to_string(slot) + ", which holds row " + std::to_string(view.rowids[slot]));
       rc = sqlite3_step(rows);
     }
+  }
+  if (t->ivf->enabled()) {
+    int64_t counted = std::atoll(store.config("count").c_str());
+    int64_t actual = 0;
+    for (const ChunkInfo& c : chunks) actual += c.count;
+    if (counted != actual)
+      corrupt("config count is " + std::to_string(counted) + " but the chunks hold " + std::to_string(actual) + " rows");
   }
   if (rc == SQLITE_ROW)
     corrupt("row " + std::to_string(sqlite3_column_int64(rows, 0)) + " points to chunk " +
