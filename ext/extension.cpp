@@ -4,6 +4,7 @@
 
 #include "diagnostics.h"
 #include "functions.h"
+#include "pairs.h"
 #include "vtab.h"
 #include "sqlite_api.h"
 
@@ -16,6 +17,7 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
     int rc = quiver::register_functions(db);
     if (rc == SQLITE_OK) rc = quiver::register_vtab(db);
     if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
+    if (rc == SQLITE_OK) rc = quiver::register_pairs(db);
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;

@@ -81,6 +81,18 @@ int64_t Ivf::assign(const VectorView& v) {
   return centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
 }
 
+std::vector<uint32_t> Ivf::neighbour_lists(size_t list, size_t count) {
+  load();
+  count = std::min(count, centroids_.k());
+  std::vector<uint32_t> order = centroids_.ranked(centroids_.row(list), count, kernels_);
+  order.resize(count);
+  // A centroid is its own nearest, but a tie may rank a twin first.
+  auto self = std::find(order.begin(), order.end(), static_cast<uint32_t>(list));
+  if (self == order.end()) order.back() = static_cast<uint32_t>(list), self = order.end() - 1;
+  std::rotate(order.begin(), self, self + 1);
+  return order;
+}
+
 bool Ivf::is_home_list(const VectorView& v, int64_t list) {
   if (lists() == 0) return list == 0;
   if (list < 0 || list >= lists_) return false;

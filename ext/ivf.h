@@ -55,6 +55,10 @@ class Ivf {
 
   // The list for a vector of the table's type.
   int64_t assign(const VectorView& v);
+  // The `count` lists whose centroids are nearest to list's own, itself
+  // first.
+  std::vector<uint32_t> neighbour_lists(size_t list, size_t count);
+
   // Whether `list` is the nearest list for v, allowing for rounding (another
   // machine's kernels may break a near-tie the other way).
   bool is_home_list(const VectorView& v, int64_t list);
@@ -72,6 +76,9 @@ class Ivf {
   void rebuild();
 
   IvfStats stats();
+  // Centroid of a trained list, in the quantizer's space (its first dims
+  // coordinates are in the table's space, scaled for cosine).
+  const float* centroid(size_t list) { load(); return centroids_.row(list); }
   // The quantizer-space vector of v, into out (quantizer_dim() floats).
   void to_quantizer(const VectorView& v, bool is_query, float* out) const;
   size_t quantizer_dim() const;

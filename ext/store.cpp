@@ -376,7 +376,11 @@ std::vector<ChunkInfo> Store::chunks(int64_t list) {
   if (!directory_valid_) {
     all_chunks_ = query_chunks(-1);
     directory_.clear();
-    for (const ChunkInfo& c : all_chunks_) directory_[c.list].push_back(c);
+    list_by_chunk_.clear();
+    for (const ChunkInfo& c : all_chunks_) {
+      directory_[c.list].push_back(c);
+      list_by_chunk_[c.id] = c.list;
+    }
     directory_valid_ = true;
   }
   if (list < 0) return all_chunks_;
@@ -540,7 +544,14 @@ void Store::read_vector(const Location& loc, void* out) {
 
 // ---- IVF maintenance ---------------------------------------------------------
 
-int64_t Store::list_of(int64_t chunk) { return chunk_info(chunk).list; }
+int64_t Store::list_of(int64_t chunk) {
+  if (!wrote_in_transaction_) {
+    chunks(-1);  // builds the directory
+    auto it = list_by_chunk_.find(chunk);
+    if (it != list_by_chunk_.end()) return it->second;
+  }
+  return chunk_info(chunk).list;
+}
 
 void Store::drop_chunk(int64_t chunk) {
   note_write(chunk);

@@ -171,6 +171,7 @@ class Store {
   // The chunk directory (T_chunks) by list, under the same rules as cache_.
   std::unordered_map<int64_t, std::vector<ChunkInfo>> directory_;
   std::vector<ChunkInfo> all_chunks_;
+  std::unordered_map<int64_t, int64_t> list_by_chunk_;
   bool directory_valid_ = false;
   size_t cache_bytes_ = 0;
   size_t cache_budget_ = 0;

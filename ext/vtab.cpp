@@ -1,8 +1,8 @@
 // The `quiver` virtual table: declaration, plans, queries, writes, commands.
 //
 // Declared schema, in this order: the user's columns as declared (the vector
-// column among them), then the hidden columns distance, k, probes, and one
-// named after the table for FTS5-style commands
+// column among them), then the hidden columns distance, k, probes, cluster
+// (the row's IVF list), and one named after the table for FTS5-style commands
 // (INSERT INTO t(t) VALUES ('integrity-check')).
 #include <algorithm>
 #include <cmath>
@@ -53,7 +53,8 @@ struct Table : sqlite3_vtab {
   int distance_column() const { return user_columns; }
   int k_column() const { return user_columns + 1; }
   int probes_column() const { return user_columns + 2; }
-  int command_column() const { return user_columns + 3; }
+  int cluster_column() const { return user_columns + 3; }
+  int command_column() const { return user_columns + 4; }
   // Index into spec.columns of a schema column that is not the vector, or -1.
   int value_index(int schema_column) const {
     if (schema_column < 0 || schema_column >= user_columns || schema_column == vector_position) return -1;
@@ -220,7 +221,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
       int v = table->value_index(i);
       ddl += quote_identifier(v < 0 ? table->spec.vector_column : table->spec.columns[v].name);
     }
-    ddl += ", distance HIDDEN, k HIDDEN, probes HIDDEN, " + quote_identifier(table_name) + " HIDDEN)";
+    ddl += ", distance HIDDEN, k HIDDEN, probes HIDDEN, cluster HIDDEN, " + quote_identifier(table_name) + " HIDDEN)";
     int rc = sqlite3_declare_vtab(db, ddl.c_str());
     if (rc != SQLITE_OK) {
       *err = sqlite3_mprintf("quiver: %s", sqlite3_errmsg(db));
@@ -712,6 +713,11 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
     }
     if (column == t->k_column()) {
       if (search && c->k_value) sqlite3_result_value(ctx, c->k_value);
+      return SQLITE_OK;
+    }
+    if (column == t->cluster_column()) {
+      // The row's IVF list: its k-means cluster (0 for a flat table).
+      sqlite3_result_int64(ctx, t->store->list_of(sqlite3_column_int64(current_values(t, c), 1)));
       return SQLITE_OK;
     }
     if (column >= t->probes_column()) return SQLITE_OK;  // probes, command: NULL

