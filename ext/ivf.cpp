@@ -15,9 +15,9 @@ constexpr int64_t kRebuildOffset = int64_t{1} << 40;
 int64_t config_int(Store& store, const char* key) { return std::atoll(store.config(key).c_str()); }
 double config_real(Store& store, const char* key) { return std::atof(store.config(key).c_str()); }
 
-std::string real_text(double v) {
+std::string real_text(double v, int digits = 17) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
 }
 
@@ -140,27 +140,62 @@ void Ivf::rebuild() {
   size_t qdim = quantizer_dim();
   size_t dims = spec.dims;
 
-  // Pass 1: a deterministic reservoir sample of the vectors, and for dot the
+  // Pass 1: a sample that depends only on the rows, not on where they are
+  // stored, so that rebuilding twice trains the same index: the rows with
+  // the smallest hash of their rowid, in hash order. For dot, also the
   // largest norm.
   int64_t sample_size = std::min<int64_t>(rows, lists * kSamplePerList);
   sample_size = std::max<int64_t>(1, std::min<int64_t>(sample_size, kMaxSampleFloats / static_cast<int64_t>(qdim)));
   std::vector<float> sample(static_cast<size_t>(sample_size) * qdim);
+  struct Pick {
+    uint64_t key;
+    int64_t rowid;
+    size_t index;  // where in `sample`
+    bool operator<(const Pick& o) const { return key < o.key || (key == o.key && rowid < o.rowid); }
+  };
+  std::vector<Pick> picks;  // a max-heap while sampling
+  picks.reserve(static_cast<size_t>(sample_size));
   std::vector<unsigned char> buffer;
   std::vector<float> wide(qdim);
-  Rng rng(0x51564652ull + static_cast<uint64_t>(rows));
   double max_norm2 = 0;
-  int64_t seen = 0;
   for (const ChunkInfo& c : old_chunks) {
     ChunkView view = store_.load(c, &buffer);
-    for (int64_t s = 0; s < view.count; ++s, ++seen) {
+    for (int64_t s = 0; s < view.count; ++s) {
       VectorView v{spec.element_type, spec.dims, view.vectors + s * store_.vector_bytes()};
-      int64_t slot = seen < sample_size ? seen : static_cast<int64_t>(rng.below(static_cast<uint64_t>(seen) + 1));
       if (spec.metric == Metric::Dot) {
         double n = 0;
         for (uint32_t t = 0; t < v.dims; ++t) n += v.element(t) * v.element(t);
         max_norm2 = std::max(max_norm2, n);
       }
-      if (slot < sample_size) widen_to_float(v, sample.data() + slot * qdim);
+      Pick pick{Rng(0x51564652ull ^ static_cast<uint64_t>(view.rowids[s])).next(), view.rowids[s], picks.size()};
+      if (picks.size() < static_cast<size_t>(sample_size)) {
+        picks.push_back(pick);
+      } else if (pick < picks.front()) {
+        std::pop_heap(picks.begin(), picks.end());
+        pick.index = picks.back().index;
+        picks.back() = pick;
+      } else {
+        continue;
+      }
+      std::push_heap(picks.begin(), picks.end());
+      widen_to_float(v, sample.data() + pick.index * qdim);
+    }
+  }
+  // Into hash order, in place: position i takes the row at picks[i].index.
+  std::sort(picks.begin(), picks.end());
+  std::vector<bool> placed(picks.size(), false);
+  for (size_t i = 0; i < picks.size(); ++i) {
+    if (placed[i]) continue;
+    std::copy(sample.begin() + i * qdim, sample.begin() + (i + 1) * qdim, wide.begin());
+    for (size_t j = i;;) {
+      placed[j] = true;
+      size_t from = picks[j].index;
+      if (from == i) {
+        std::copy(wide.begin(), wide.end(), sample.begin() + j * qdim);
+        break;
+      }
+      std::copy(sample.begin() + from * qdim, sample.begin() + (from + 1) * qdim, sample.begin() + j * qdim);
+      j = from;
     }
   }
   norm_bound_ = std::sqrt(max_norm2);
@@ -209,7 +244,9 @@ void Ivf::rebuild() {
   store_.set_config("trained_rows", std::to_string(rows));
   store_.set_config("count", std::to_string(rows));
   store_.set_config("changed", "0");
-  store_.set_config("trained_spread", real_text(spread / static_cast<double>(rows)));
+  // Rounded: the sum's last bits depend on the order rows are stored in,
+  // and rebuilding the same rows must give the same figure.
+  store_.set_config("trained_spread", real_text(spread / static_cast<double>(rows), 10));
   loaded_generation_ = UINT64_MAX;  // reload what was just written
 }
 

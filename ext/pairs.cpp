@@ -61,7 +61,7 @@ struct PairsCursor : sqlite3_vtab_cursor {
   std::vector<Scorer> scorers;  // one per row of the query chunk
   std::vector<unsigned char> block_buffer;
   Block scratch;
-  std::vector<float> scores;
+  ScanScratch scratch_scores;
   std::vector<Pair> pending;
   size_t position = 0;
   bool done = false;
@@ -174,14 +174,13 @@ void advance(PairsCursor* c) {
     }
     const Candidate& candidate = c->candidates[c->ci++];
     const Block& block = store.load_block(candidate.chunk, &c->block_buffer, &c->scratch);
-    size_t padded = (static_cast<size_t>(block.count) + kPanelWidth - 1) / kPanelWidth * kPanelWidth;
-    if (c->scores.size() < padded) c->scores.resize(padded);
+    double* scores = c->scratch_scores.reserve(block);
     for (int64_t s = 0; s < c->query.count; ++s) {
       const Scorer& scorer = c->scorers[static_cast<size_t>(s)];
-      scorer.score_block(block, c->scores.data());
+      scorer.score_block(block, c->scratch_scores.panel.data(), scores);
       int64_t rowid = c->query.rowids[s];
       for (int64_t r = candidate.same ? s + 1 : 0; r < block.count; ++r) {
-        double score = c->scores[static_cast<size_t>(r)];
+        double score = scores[r];
         if (!(score <= c->max_score)) continue;
         int64_t other = block.rowids[static_cast<size_t>(r)];
         c->pending.push_back({std::min(rowid, other), std::max(rowid, other), scorer.distance(score)});
@@ -197,7 +196,6 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
     const unsigned char* name = sqlite3_value_text(argv[0]);
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !name) throw SqlError(SQLITE_ERROR, "quiver_pairs: the first argument must be a table name");
     c->table = open_table(t->db, "main", reinterpret_cast<const char*>(name));
-    c->table.store->refresh();
     int type = sqlite3_value_numeric_type(argv[1]);
     double max_distance = sqlite3_value_double(argv[1]);
     if ((type != SQLITE_INTEGER && type != SQLITE_FLOAT) || std::isnan(max_distance))
@@ -211,10 +209,7 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
       probes = static_cast<size_t>(sqlite3_value_int64(argv[2]));
     }
     // The bound in the scorer's terms (squared for L2).
-    const TableSpec& spec = c->table.store->spec();
-    c->max_score = max_distance < 0 ? -std::numeric_limits<double>::infinity()
-                   : spec.metric == Metric::L2 ? max_distance * max_distance
-                                               : max_distance;
+    c->max_score = score_bound(c->table.store->spec().metric, max_distance, true);
     // Flat, or IVF before training: one list compared with itself.
     c->neighbours.clear();
     c->is_neighbour.clear();

@@ -10,7 +10,7 @@ bool valid_op(char kind, char op) {
   switch (kind) {
     case 'q': case 'k': case 'p': case 'l': case 'o': return op == '=';
     case 'd': return op == '<' || op == 'L';
-    case 'r': return op == '=' || op == 'i';
+    case 'r':
     case 'm': return op && std::strchr("=!<L>GsSnNi", op) != nullptr;
     default: return false;
   }

@@ -10,7 +10,7 @@
 //            'p' probes            op '='
 //            'l' LIMIT, 'o' OFFSET op '='
 //            'd' distance bound    op '<' or 'L' (<=)
-//            'r' rowid             op '=' or 'i' (IN)
+//            'r' rowid             ops as for metadata
 //            'm' metadata column   op '=' '!' '<' 'L' '>' 'G' 's' (IS) 'S' (IS NOT)
 //                                     'n' (IS NULL) 'N' (IS NOT NULL) 'i' (IN)
 //   e.g. "Kq=--k=--m=01" : MATCH, k, and metadata column 1 = ?.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace quiver {
 
@@ -17,22 +18,23 @@ Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k)
   }
 }
 
-void Scorer::score_block(const Block& block, float* out) const {
+void Scorer::score_block(const Block& block, float* scratch, double* out) const {
   size_t n = static_cast<size_t>(block.count);
   const void* q = query_.data();
   if (type_ == ElementType::Float32) {
     const float* x = query_.data();
     size_t padded = block.panel.size() / dims_;
     if (metric_ == Metric::L2) {
-      kernels_.f32_l2sq_panel(x, block.panel.data(), dims_, padded, out);
+      kernels_.f32_l2sq_panel(x, block.panel.data(), dims_, padded, scratch);
+      for (size_t j = 0; j < n; ++j) out[j] = scratch[j];
       return;
     }
-    kernels_.f32_dot_panel(x, block.panel.data(), dims_, padded, out);
+    kernels_.f32_dot_panel(x, block.panel.data(), dims_, padded, scratch);
     if (metric_ == Metric::Dot) {
-      for (size_t j = 0; j < n; ++j) out[j] = -out[j];
+      for (size_t j = 0; j < n; ++j) out[j] = -scratch[j];
     } else {
       for (size_t j = 0; j < n; ++j) {
-        float similarity = out[j] * inv_norm_ * block.inv_norms[j];
+        float similarity = scratch[j] * inv_norm_ * block.inv_norms[j];
         similarity = std::min(1.0f, std::max(-1.0f, similarity));
         // A zero stored vector has no direction: it never ranks.
         out[j] = block.inv_norms[j] > 0 ? 1.0f - similarity : NAN;
@@ -50,14 +52,27 @@ void Scorer::score_block(const Block& block, float* out) const {
     case Metric::L2: kernel = kernels_.i8_l2sq; break;
     default: kernel = kernels_.bit_hamming; break;
   }
-  for (size_t j = 0; j < n; ++j) out[j] = static_cast<float>(sign * kernel(q, rows + j * bytes_, length));
+  for (size_t j = 0; j < n; ++j) out[j] = sign * kernel(q, rows + j * bytes_, length);
 }
 
-double Scorer::distance(double score) const { return metric_ == Metric::L2 ? std::sqrt(score) : score; }
+double score_to_distance(Metric metric, double score) { return metric == Metric::L2 ? std::sqrt(score) : score; }
 
-double Scorer::score_bound(double distance) const {
-  if (metric_ != Metric::L2) return distance;
-  return distance < 0 ? -1 : distance * distance;
+double score_bound(Metric metric, double bound, bool inclusive) {
+  auto passes = [&](double score) {
+    double d = score_to_distance(metric, score);
+    return d < bound || (inclusive && d == bound);
+  };
+  if (metric != Metric::L2) {
+    // The score is the distance: step below a strict bound.
+    return inclusive ? bound : std::nextafter(bound, -HUGE_VAL);
+  }
+  if (bound < 0 || !passes(0)) return -1;
+  // sqrt rounds, so bound * bound can be a few units in the last place off
+  // the largest passing score: settle it exactly.
+  double s = std::min(bound * bound, std::numeric_limits<double>::max());
+  while (s > 0 && !passes(s)) s = std::nextafter(s, 0.0);
+  while (passes(std::nextafter(s, HUGE_VAL))) s = std::nextafter(s, HUGE_VAL);
+  return s;
 }
 
 TopK::TopK(size_t limit, double bound, bool bound_inclusive, const Hit* after)
@@ -95,12 +110,16 @@ std::vector<Hit> TopK::take_sorted() {
   return out;
 }
 
-void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, std::vector<float>* scores,
-                TopK* out) {
+double* ScanScratch::reserve(const Block& block) {
   size_t padded = (static_cast<size_t>(block.count) + kPanelWidth - 1) / kPanelWidth * kPanelWidth;
-  if (scores->size() < padded) scores->resize(padded);
-  scorer.score_block(block, scores->data());
-  const float* s = scores->data();
+  if (panel.size() < padded) panel.resize(padded);
+  if (scores.size() < padded) scores.resize(padded);
+  return scores.data();
+}
+
+void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, ScanScratch* scratch, TopK* out) {
+  double* s = scratch->reserve(block);
+  scorer.score_block(block, scratch->panel.data(), s);
   for (int64_t slot = 0; slot < block.count; ++slot) {
     if (mask) {
       uint64_t word = (*mask)[static_cast<size_t>(slot) / 64];

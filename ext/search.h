@@ -4,7 +4,8 @@
 // Ranking works on a "score" that is monotone in the reported distance, so
 // the hot loop skips work: L2 ranks by squared distance (sqrt only for the
 // rows returned), dot by the negated inner product. Ties break by rowid.
-// Scores are computed in float32, like the stored vectors.
+// float32 scores are computed in float32, like the stored vectors; int8 and
+// bit scores are exact integers, kept as doubles.
 #pragma once
 
 #include <cstdint>
@@ -24,17 +25,23 @@ struct Hit {
   bool operator<(const Hit& o) const { return score < o.score || (score == o.score && rowid < o.rowid); }
 };
 
+// The distance reported to SQL for a score.
+double score_to_distance(Metric metric, double score);
+// The largest score whose distance passes `distance < bound` (or <=), to use
+// as an inclusive bound: the scan then agrees exactly with the distances it
+// reports.
+double score_bound(Metric metric, double bound, bool inclusive);
+
 // Scores stored vectors against one query vector.
 class Scorer {
  public:
   // The query must have the table's element type and dimensions.
   Scorer(Metric metric, const VectorView& query, const Kernels& kernels);
-  // Scores of the block's vectors into out (room for the panel's padded
-  // count).
-  void score_block(const Block& block, float* out) const;
-  // The distance reported to SQL for a score, and the score of a distance.
-  double distance(double score) const;
-  double score_bound(double distance) const;
+  // Scores of the block's vectors into out; `scratch` and `out` have room
+  // for the panel's padded count.
+  void score_block(const Block& block, float* scratch, double* out) const;
+  // The distance reported to SQL for a score.
+  double distance(double score) const { return score_to_distance(metric_, score); }
 
  private:
   Metric metric_;
@@ -71,9 +78,15 @@ class TopK {
 // Rows of a chunk a filter lets through: one bit per slot.
 using SlotMask = std::vector<uint64_t>;
 
-// Offers every vector of the block (or those set in `mask`, if any);
-// `scores` is scratch space.
-void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, std::vector<float>* scores,
-                TopK* out);
+// Scratch space of a scan, reused across blocks.
+struct ScanScratch {
+  std::vector<float> panel;
+  std::vector<double> scores;
+  // Room for a block's padded count; returns scores.data().
+  double* reserve(const Block& block);
+};
+
+// Offers every vector of the block (or those set in `mask`, if any).
+void scan_block(const Scorer& scorer, const Block& block, const SlotMask* mask, ScanScratch* scratch, TopK* out);
 
 }  // namespace quiver

@@ -96,6 +96,7 @@ enum StatementId {
   kRowMove,
   kRowDelete,
   kRowCount,
+  kVectorsCount,
   kDataVersion,
   kStatementCount
 };
@@ -122,6 +123,7 @@ const char* const kStatementSql[kStatementCount] = {
     "UPDATE \"%w\".\"%w_rows\" SET chunk = ?2, slot = ?3 WHERE rowid = ?1",
     "DELETE FROM \"%w\".\"%w_rows\" WHERE rowid = ?1",
     "SELECT count(*) FROM \"%w\".\"%w_rows\"",
+    "SELECT count(*) FROM \"%w\".\"%w_vectors\"",
     "PRAGMA \"%w\".data_version",
 };
 
@@ -377,15 +379,33 @@ std::vector<ChunkInfo> Store::chunks(int64_t list) {
     all_chunks_ = query_chunks(-1);
     directory_.clear();
     list_by_chunk_.clear();
+    int64_t vectors = 0;
     for (const ChunkInfo& c : all_chunks_) {
       directory_[c.list].push_back(c);
       list_by_chunk_[c.id] = c.list;
+      vectors += c.count;
     }
+    check_directory(vectors);
     directory_valid_ = true;
   }
   if (list < 0) return all_chunks_;
   auto it = directory_.find(list);
   return it == directory_.end() ? std::vector<ChunkInfo>() : it->second;
+}
+
+// Once per directory load (after a write, or another connection's commit): a
+// lost chunk or rows-table row would otherwise silently drop rows from every
+// scan. Two counts, not a scan: integrity-check does the full comparison.
+void Store::check_directory(int64_t vectors) {
+  int64_t rows = row_count();
+  if (rows != vectors)
+    corrupt("the chunks hold " + std::to_string(vectors) + " vectors but " + shadow("rows") + " has " +
+            std::to_string(rows) + " rows");
+  Use q(db_, statement(kVectorsCount));
+  q.step();
+  if (q.int_at(0) != static_cast<int64_t>(all_chunks_.size()))
+    corrupt(shadow("vectors") + " has " + std::to_string(q.int_at(0)) + " payloads for " +
+            std::to_string(all_chunks_.size()) + " chunks");
 }
 
 std::vector<ChunkInfo> Store::query_chunks(int64_t list) {
@@ -532,10 +552,19 @@ void Store::overwrite(const Location& loc, const void* vector) {
   write_slot(loc.chunk, loc.slot, rowid, vector);
 }
 
-void Store::read_vector(const Location& loc, void* out) {
+void Store::read_vector(int64_t rowid, const Location& loc, void* out) {
   ChunkInfo info = chunk_info(loc.chunk);
   if (loc.slot < 0 || loc.slot >= info.count)
     corrupt("slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
+  int64_t stored = 0;
+  {
+    Blob r(*this, "rowids", false);
+    r.at(loc.chunk, info.capacity * 8);
+    r.read(&stored, 8, loc.slot * 8);
+  }
+  if (stored != rowid)
+    corrupt("row " + std::to_string(rowid) + " points at slot " + std::to_string(loc.slot) + " of chunk " +
+            std::to_string(loc.chunk) + ", which holds row " + std::to_string(stored));
   Blob v(*this, "vectors", false);
   int64_t vb = static_cast<int64_t>(vector_bytes_);
   v.at(loc.chunk, info.capacity * vb);

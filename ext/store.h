@@ -106,7 +106,8 @@ class Store {
   Location append(int64_t list, int64_t rowid, const void* vector);
   void remove(const Location& loc);
   void overwrite(const Location& loc, const void* vector);
-  void read_vector(const Location& loc, void* out);
+  // The vector of `rowid`, which must be the row stored at `loc`.
+  void read_vector(int64_t rowid, const Location& loc, void* out);
 
   // Call at the start of each query and write: drops what is cached if any
   // connection changed the database since it was filled.
@@ -115,7 +116,8 @@ class Store {
   // cached (IVF centroids) must be reloaded.
   uint64_t generation() const { return generation_; }
 
-  // Chunks, for scans. list < 0 means every list.
+  // Chunks, for scans. list < 0 means every list. Loading the directory
+  // checks that the chunks' counts add up to the rows table.
   std::vector<ChunkInfo> chunks(int64_t list);
   // The chunk's payload as stored, read into `buffer`.
   ChunkView load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer);
@@ -149,6 +151,7 @@ class Store {
   ChunkInfo last_chunk(int64_t list, bool* found);
   ChunkInfo chunk_info(int64_t id);
   std::vector<ChunkInfo> query_chunks(int64_t list);
+  void check_directory(int64_t vectors);
   void set_count(int64_t id, int64_t count);
   void grow(ChunkInfo* chunk);
   int64_t new_chunk(int64_t list, int64_t capacity);

@@ -73,10 +73,16 @@ struct Cursor : sqlite3_vtab_cursor {
   std::unique_ptr<Scorer> scorer;
   DecodedVector query;
   sqlite3_value* k_value = nullptr;
-  // Streaming: the next batch starts after the last hit.
+  // Streaming: the next batch starts after the last hit of the last one.
   bool streaming = false;
-  bool stream_done = false;
+  bool streamed = false;  // a batch was taken
+  bool run_done = false;  // the lists of the current run are exhausted
   size_t batch = kFirstStreamBatch;
+  Hit last{0, 0};
+  // IVF: lists in probe order; the current run of lists is
+  // lists[run_begin, run_end) (run_end 0: none chosen yet).
+  std::vector<uint32_t> lists;
+  size_t run_begin = 0, run_end = 0;
   std::string filter_sql;
   std::vector<sqlite3_value*> filter_args;  // protected copies
   double bound = std::numeric_limits<double>::infinity();
@@ -88,7 +94,7 @@ struct Cursor : sqlite3_vtab_cursor {
   bool lookup_valid = false;
   std::vector<unsigned char> buffer;
   Block scratch;
-  std::vector<float> scores;
+  ScanScratch scores;
 
   ~Cursor() {
     sqlite3_finalize(rows);
@@ -344,6 +350,10 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         if (in) sqlite3_vtab_in(info, i, 1);
         uses.push_back({i, {'r', in ? 'i' : '=', -1}});
         has_rowid_eq = true;
+      } else if (c.iColumn == -1) {
+        // rowid ranges and the like filter inside the scan, as metadata does.
+        char op = metadata_op(c.op);
+        if (op) uses.push_back({i, {'r', op, -1}});
       } else {
         int v = t->value_index(c.iColumn);
         if (v < 0 || t->spec.columns[v].auxiliary) continue;
@@ -478,61 +488,114 @@ void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
   }
 }
 
-// Runs one pass of the search over every chunk, keeping `limit` hits after
-// `after`.
+// A filter's rows in one chunk: the mask the scan uses, and the rowids the
+// rows table gives for its slots, checked against the chunk's own.
+struct ChunkFilter {
+  SlotMask mask;
+  std::vector<std::pair<int64_t, int64_t>> members;  // slot, rowid
+};
+
+std::unordered_map<int64_t, ChunkFilter> run_filter(Table* t, Cursor* c) {
+  Store& store = *t->store;
+  std::unordered_map<int64_t, ChunkFilter> filters;
+  sqlite3_stmt* stmt = prepare(store.db(), c->filter_sql, c->filter_args);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int64_t chunk = sqlite3_column_int64(stmt, 0), slot = sqlite3_column_int64(stmt, 1);
+    int64_t rowid = sqlite3_column_int64(stmt, 2);
+    if (slot < 0 || slot >= (int64_t{1} << 20))
+      corrupt("row " + std::to_string(rowid) + " has slot " + std::to_string(slot) + ", out of range");
+    ChunkFilter& f = filters[chunk];
+    if (f.mask.size() <= static_cast<size_t>(slot / 64)) f.mask.resize(static_cast<size_t>(slot / 64) + 1, 0);
+    f.mask[static_cast<size_t>(slot / 64)] |= uint64_t{1} << (slot % 64);
+    f.members.emplace_back(slot, rowid);
+  }
+  check_rc(store.db(), rc);
+  for (const auto& entry : filters) store.list_of(entry.first);  // a missing chunk is corrupt
+  return filters;
+}
+
+void check_filter(const ChunkFilter& f, const Block& block, int64_t chunk) {
+  for (const auto& m : f.members)
+    if (m.first >= block.count || block.rowids[static_cast<size_t>(m.first)] != m.second)
+      corrupt("row " + std::to_string(m.second) + " points at slot " + std::to_string(m.first) + " of chunk " +
+              std::to_string(chunk) + ", which does not hold it");
+}
+
+// One pass of the search, keeping `limit` hits after `after`. Flat: every
+// chunk. IVF: the cursor's current run of lists; a new run (run_end 0) is
+// the nearest `probes` lists, widened while fewer than `limit` rows were
+// found (a selective filter, or small lists), so a query never comes back
+// short while rows remain. A range query stops at probes.
 std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after) {
   Store& store = *t->store;
-  // Rows a filter lets through, per chunk.
-  std::unordered_map<int64_t, SlotMask> masks;
   bool filtered = !c->filter_sql.empty();
-  if (filtered) {
-    sqlite3_stmt* stmt = prepare(store.db(), c->filter_sql, c->filter_args);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      int64_t chunk = sqlite3_column_int64(stmt, 0), slot = sqlite3_column_int64(stmt, 1);
-      if (slot < 0 || slot >= (int64_t{1} << 20)) {
-        sqlite3_finalize(stmt);
-        corrupt("row slot " + std::to_string(slot) + " is out of range");
-      }
-      SlotMask& m = masks[chunk];
-      if (m.size() <= static_cast<size_t>(slot / 64)) m.resize(static_cast<size_t>(slot / 64) + 1, 0);
-      m[static_cast<size_t>(slot / 64)] |= uint64_t{1} << (slot % 64);
-    }
-    sqlite3_finalize(stmt);
-    check_rc(store.db(), rc);
-  }
+  std::unordered_map<int64_t, ChunkFilter> filters;
+  if (filtered) filters = run_filter(t, c);
   TopK top(limit, c->bound, c->bound_inclusive, after);
   auto scan = [&](const std::vector<ChunkInfo>& chunks) {
     for (const ChunkInfo& chunk : chunks) {
-      const SlotMask* mask = nullptr;
+      ChunkFilter* filter = nullptr;
       if (filtered) {
-        auto it = masks.find(chunk.id);
-        if (it == masks.end()) continue;
-        it->second.resize(static_cast<size_t>((chunk.count + 63) / 64), 0);
-        mask = &it->second;
+        auto it = filters.find(chunk.id);
+        if (it == filters.end()) continue;
+        filter = &it->second;
       }
       const Block& block = store.load_block(chunk, &c->buffer, &c->scratch);
-      scan_block(*c->scorer, block, mask, &c->scores, &top);
+      if (filter) {
+        check_filter(*filter, block, chunk.id);
+        filter->mask.resize(static_cast<size_t>((block.count + 63) / 64), 0);
+      }
+      scan_block(*c->scorer, block, filter ? &filter->mask : nullptr, &c->scores, &top);
     }
   };
   if (t->ivf->lists() == 0) {
     scan(store.chunks(-1));  // flat, or IVF not trained yet: exact
     return top.take_sorted();
   }
-  // IVF: the nearest `probes` lists, then further lists while fewer than
-  // `limit` rows were found (a selective filter, or small lists), so a query
-  // never comes back short while rows remain. A range query stops at probes.
-  size_t probes = static_cast<size_t>(c->probes > 0 ? c->probes : t->ivf->default_probes());
-  // Only the first `probes` lists are ranked up front; the rest are ranked
-  // the first time a query has to go past them.
-  std::vector<uint32_t> order = t->ivf->probe_order(c->query.view, probes);
-  bool range_only = limit == std::numeric_limits<size_t>::max();
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i >= probes && (range_only || top.size() >= limit)) break;
-    if (i == probes) order = t->ivf->probe_order(c->query.view, order.size());
-    scan(store.chunks(order[i]));
+  if (c->run_end == 0) {
+    size_t probes = static_cast<size_t>(c->probes > 0 ? c->probes : t->ivf->default_probes());
+    // Only the first `probes` lists are ranked up front; the rest are
+    // ranked the first time a query has to go past them.
+    c->lists = t->ivf->probe_order(c->query.view, probes);
+    c->run_begin = 0;
+    c->run_end = std::min(probes, c->lists.size());
+    for (size_t i = 0; i < c->run_end; ++i) scan(store.chunks(c->lists[i]));
+    bool range_only = limit == std::numeric_limits<size_t>::max();
+    while (!range_only && top.size() < limit && c->run_end < c->lists.size()) {
+      if (c->run_end == probes) c->lists = t->ivf->probe_order(c->query.view, c->lists.size());
+      scan(store.chunks(c->lists[c->run_end++]));
+    }
+  } else {
+    for (size_t i = c->run_begin; i < c->run_end; ++i) scan(store.chunks(c->lists[i]));
   }
   return top.take_sorted();
+}
+
+// The next batch of a stream into c->hits; empty at the end. Batches double
+// in size. Through an IVF index the stream goes run by run: the nearest
+// lists first (as a search with k would), then runs of further lists, each
+// in distance order, so every row comes exactly once.
+void next_batch(Table* t, Cursor* c) {
+  c->hits.clear();
+  while (c->hits.empty()) {
+    bool fresh_run = !c->streamed;
+    if (c->run_done) {
+      if (t->ivf->lists() == 0 || c->run_end >= c->lists.size()) return;
+      if (c->run_begin == 0) c->lists = t->ivf->probe_order(c->query.view, c->lists.size());
+      size_t size = c->run_end - c->run_begin;
+      c->run_begin = c->run_end;
+      c->run_end = std::min(c->lists.size(), c->run_end + 2 * size);
+      c->run_done = false;
+      fresh_run = true;
+    }
+    c->hits = run_search(t, c, c->batch, fresh_run ? nullptr : &c->last);
+    c->streamed = true;
+    c->run_done = c->hits.size() < c->batch;
+    if (!c->hits.empty()) c->last = c->hits.back();
+    c->batch = std::min<size_t>(c->batch * 2, static_cast<size_t>(kMaxK));
+  }
 }
 
 void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
@@ -568,9 +631,12 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
     }
   }
   c->scorer.reset(new Scorer(t->spec.metric, c->query.view, active_kernels()));
-  c->bound = std::isinf(c->bound) ? c->bound : c->scorer->score_bound(c->bound);
+  if (!std::isinf(c->bound)) {
+    c->bound = score_bound(t->spec.metric, c->bound, c->bound_inclusive);
+    c->bound_inclusive = true;
+  }
   if (!where.empty())
-    c->filter_sql = sql_format_id("SELECT chunk, slot FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table()) +
+    c->filter_sql = sql_format_id("SELECT chunk, slot, rowid FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table()) +
                     where;
 
   int64_t wanted = k;
@@ -585,8 +651,7 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
     c->hits = run_search(t, c, n, nullptr);
   } else {
     c->streaming = true;
-    c->hits = run_search(t, c, c->batch, nullptr);
-    c->stream_done = c->hits.size() < c->batch;
+    next_batch(t, c);
   }
   c->position = 0;
   c->eof = c->hits.empty();
@@ -607,8 +672,9 @@ int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlit
     sqlite3_finalize(c->rows);
     c->rows = nullptr;
     c->hits.clear();
-    c->streaming = c->stream_done = false;
+    c->streaming = c->streamed = c->run_done = false;
     c->batch = kFirstStreamBatch;
+    c->run_begin = c->run_end = 0;
     c->filter_sql.clear();
     for (sqlite3_value* v : c->filter_args) sqlite3_value_free(v);
     c->filter_args.clear();
@@ -650,11 +716,8 @@ int x_next(sqlite3_vtab_cursor* cur) {
     }
     c->lookup_valid = false;
     if (++c->position < c->hits.size()) return SQLITE_OK;
-    if (c->streaming && !c->stream_done) {
-      Hit last = c->hits.back();
-      c->batch = std::min<size_t>(c->batch * 2, static_cast<size_t>(kMaxK));
-      c->hits = run_search(t, c, c->batch, &last);
-      c->stream_done = c->hits.size() < c->batch;
+    if (c->streaming) {
+      next_batch(t, c);
       c->position = 0;
       c->eof = c->hits.empty();
       return SQLITE_OK;
@@ -729,7 +792,7 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
       void* out = sqlite3_malloc64(n);
       if (!out) throw std::bad_alloc();
       try {
-        t->store->read_vector(loc, out);
+        t->store->read_vector(sqlite3_column_int64(row, 0), loc, out);
       } catch (...) {
         sqlite3_free(out);
         throw;
@@ -854,7 +917,7 @@ void update_row(Table* t, int64_t old_rowid, sqlite3_value* new_rowid_value, sql
     std::vector<unsigned char> kept;
     if (!vector_changed) {
       kept.resize(t->store->vector_bytes());
-      t->store->read_vector(loc, kept.data());
+      t->store->read_vector(old_rowid, loc, kept.data());
     }
     delete_row(t, old_rowid);
     const void* data = vector_changed ? vec.view.data : kept.data();
@@ -1029,6 +1092,7 @@ QuiverTable open_table(sqlite3* db, const std::string& schema, const std::string
   auto it = registry().find(make_registry_key(db, schema, name));
   if (it == registry().end()) fail("\"" + name + "\" is not a quiver table");
   Table* t = it->second;
+  t->store->refresh();  // another connection may have written since
   return QuiverTable{t->store.get(), t->ivf.get()};
 }
 

@@ -1544,14 +1544,24 @@ TEST_CASE("ivf: LIMIT streams in distance order through the index", "[ivf][strea
       REQUIRE(limited.size() == 10);
       for (size_t j = 0; j < 10; ++j) REQUIRE(limited[j].rowid == k[j].rowid);
     }
-    // A whole stream at probes = 1: in distance order, no row twice.
-    std::vector<Hit> all = Table::hits(db.query(
-        "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = 1", {blob_v(q)}));
-    std::set<int64_t> seen;
+    // A whole stream at probes = 1: every row once; first the nearest list
+    // in distance order, then runs of further lists (1, 2, 4, ... lists),
+    // each in distance order.
+    Rows all = db.query("SELECT rowid, distance, cluster FROM t WHERE embedding MATCH ?1 AND probes = 1", {blob_v(q)});
+    REQUIRE(all.size() == 3000);
+    std::set<int64_t> seen, first_run;
+    size_t descents = 0, first_run_end = all.size();
     for (size_t j = 0; j < all.size(); ++j) {
-      REQUIRE(seen.insert(all[j].rowid).second);
-      if (j) REQUIRE(all[j].distance >= all[j - 1].distance);
+      REQUIRE(seen.insert(all[j][0].i).second);
+      if (j && all[j][1].d < all[j - 1][1].d) {
+        ++descents;
+        first_run_end = std::min(first_run_end, j);
+      }
     }
+    REQUIRE(descents <= 4);  // runs of 1, 2, 4, 8 and 1 lists
+    for (size_t j = 0; j < first_run_end; ++j) REQUIRE(all[j][2].i == all[0][2].i);
+    REQUIRE(db.integer("SELECT count(*) FROM t WHERE cluster = ?1", {int_v(all[0][2].i)}) ==
+            static_cast<int64_t>(first_run_end));
     // At probes = lists the stream is every row, exactly ordered.
     std::vector<Hit> every = Table::hits(db.query(
         "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = 16", {blob_v(q)}));
