@@ -16,6 +16,8 @@ esac
 
 missing=()
 for p in "${packages[@]}"; do
+  # An npm already on PATH (say, from a Node.js install) will do.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -32,162 +32,11 @@
 #include "sql_error.h"
 #include "sql_value.h"
 #include "store.h"
+#include "table_function.h"
 #include "vtab.h"
 
 namespace quiver {
 namespace {
-
-// One result cell.
-struct Cell {
-  enum Kind { Null, Integer, Real, Text, Vector } kind = Null;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;
-  static Cell integer(int64_t v) { Cell c; c.kind = Integer; c.i = v; return c; }
-  static Cell real(double v) { Cell c; c.kind = Real; c.d = v; return c; }
-  static Cell text(std::string v) { Cell c; c.kind = Text; c.s = std::move(v); return c; }
-  static Cell vector(const float* v, size_t n) {  // a float32 vector
-    Cell c;
-    c.kind = Vector;
-    c.s.assign(reinterpret_cast<const char*>(v), n * 4);
-    return c;
-  }
-};
-
-using Rows = std::vector<std::vector<Cell>>;
-using Producer = Rows (*)(sqlite3* db, int argc, sqlite3_value** argv);
-
-// An eponymous table-valued function whose rows are computed in xFilter.
-struct Function {
-  const char* name;
-  const char* schema;  // CREATE TABLE x(...) with the arguments as HIDDEN columns
-  int result_columns;
-  int required_args;
-  int max_args;
-  Producer produce;
-};
-
-struct FunctionTable : sqlite3_vtab {
-  const Function* function;
-  sqlite3* db;
-};
-
-struct FunctionCursor : sqlite3_vtab_cursor {
-  Rows rows;
-  size_t position = 0;
-};
-
-int fn_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  const Function* f = static_cast<const Function*>(aux);
-  int rc = sqlite3_declare_vtab(db, f->schema);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  auto* t = new (std::nothrow) FunctionTable();
-  if (!t) return SQLITE_NOMEM;
-  t->function = f;
-  t->db = db;
-  *out = t;
-  return SQLITE_OK;
-}
-
-int fn_disconnect(sqlite3_vtab* vtab) {
-  delete static_cast<FunctionTable*>(vtab);
-  return SQLITE_OK;
-}
-
-// Arguments are the hidden columns after the results, in order; each must be
-// an equality constraint, and the required ones must be present.
-int fn_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  const Function* f = static_cast<FunctionTable*>(vtab)->function;
-  int seen = 0;
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    int arg = c.iColumn - f->result_columns;
-    if (arg < 0 || arg >= f->max_args || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c.usable) return SQLITE_CONSTRAINT;
-    info->aConstraintUsage[i].argvIndex = arg + 1;
-    info->aConstraintUsage[i].omit = 1;
-    seen |= 1 << arg;
-  }
-  for (int arg = 0; arg < f->required_args; ++arg)
-    if (!(seen & (1 << arg))) {
-      sqlite3_free(vtab->zErrMsg);
-      vtab->zErrMsg = sqlite3_mprintf("%s: missing argument", f->name);
-      return SQLITE_ERROR;
-    }
-  // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
-  if ((seen & (seen + 1)) != 0) {
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s: arguments must be given in order", f->name);
-    return SQLITE_ERROR;
-  }
-  info->idxNum = seen;
-  info->estimatedCost = 1000;
-  return SQLITE_OK;
-}
-
-int fn_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
-  auto* c = new (std::nothrow) FunctionCursor();
-  if (!c) return SQLITE_NOMEM;
-  *out = c;
-  return SQLITE_OK;
-}
-
-int fn_close(sqlite3_vtab_cursor* cur) {
-  delete static_cast<FunctionCursor*>(cur);
-  return SQLITE_OK;
-}
-
-int fn_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc, sqlite3_value** argv) {
-  auto* c = static_cast<FunctionCursor*>(cur);
-  auto* t = static_cast<FunctionTable*>(cur->pVtab);
-  try {
-    c->rows = t->function->produce(t->db, argc, argv);
-    c->position = 0;
-    return SQLITE_OK;
-  } catch (const SqlError& e) {
-    sqlite3_free(t->zErrMsg);
-    t->zErrMsg = sqlite3_mprintf("%s", e.what());
-    return e.rc();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (...) {
-    return SQLITE_ERROR;
-  }
-}
-
-int fn_next(sqlite3_vtab_cursor* cur) {
-  static_cast<FunctionCursor*>(cur)->position++;
-  return SQLITE_OK;
-}
-
-int fn_eof(sqlite3_vtab_cursor* cur) {
-  auto* c = static_cast<FunctionCursor*>(cur);
-  return c->position >= c->rows.size();
-}
-
-int fn_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
-  auto* c = static_cast<FunctionCursor*>(cur);
-  const auto& row = c->rows[c->position];
-  if (column >= static_cast<int>(row.size())) return SQLITE_OK;  // argument columns: NULL
-  const Cell& cell = row[static_cast<size_t>(column)];
-  switch (cell.kind) {
-    case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
-    case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
-    case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
-    case Cell::Vector:
-      sqlite3_result_blob(ctx, cell.s.data(), static_cast<int>(cell.s.size()), SQLITE_TRANSIENT);
-      sqlite3_result_subtype(ctx, kSubtypeFloat32);
-      break;
-    case Cell::Null: break;
-  }
-  return SQLITE_OK;
-}
-
-int fn_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
-  *out = static_cast<sqlite3_int64>(static_cast<FunctionCursor*>(cur)->position) + 1;
-  return SQLITE_OK;
-}
 
 std::string text_arg(sqlite3_value* v, const char* what) {
   const unsigned char* s = sqlite3_value_text(v);
@@ -205,7 +54,7 @@ int64_t int_arg(sqlite3_value* v, const char* what, int64_t min, int64_t max) {
 // ---- quiver_stats ------------------------------------------------------------
 
 Rows produce_stats(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, "main", text_arg(argv[0], "quiver_stats: the argument"));
+  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_stats: the argument"));
   IvfStats st = t.ivf->stats();
   return Rows{{Cell::integer(st.rows), Cell::text(index_kind_name(t.store->spec().index)), Cell::integer(st.lists),
                Cell::integer(st.probes), Cell::integer(st.min_list), Cell::integer(st.median_list),
@@ -233,7 +82,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   std::string name = text_arg(argv[0], "quiver_recall: the first argument");
   int64_t samples = argc > 1 ? int_arg(argv[1], "quiver_recall: samples", 1, 100000) : 100;
   int64_t k = argc > 2 ? int_arg(argv[2], "quiver_recall: k", 1, 10000) : 10;
-  QuiverTable t = open_table(db, "main", name);
+  QuiverTable t = open_table(db, name);
   const TableSpec& spec = t.store->spec();
   int64_t lists = std::max<int64_t>(1, t.ivf->lists());
 
@@ -241,7 +90,8 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   // equal chance (reservoir over the rows table in rowid order).
   std::vector<int64_t> rowids;
   {
-    char* q = sqlite3_mprintf("SELECT rowid FROM \"main\".\"%w_rows\" ORDER BY rowid", name.c_str());
+    char* q = sqlite3_mprintf("SELECT rowid FROM \"%w\".\"%w_rows\" ORDER BY rowid", t.store->schema().c_str(),
+                              t.store->table().c_str());
     if (!q) throw std::bad_alloc();
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db, q, -1, &stmt, nullptr);
@@ -263,10 +113,12 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
     check_rc(db, rc);
   }
 
-  char* q = sqlite3_mprintf("SELECT rowid FROM \"main\".\"%w\" WHERE \"%w\" MATCH ?1 AND k = ?2 AND probes = ?3",
-                            name.c_str(), spec.vector_column.c_str());
-  char* v = sqlite3_mprintf("SELECT \"%w\" FROM \"main\".\"%w\" WHERE rowid = ?1", spec.vector_column.c_str(),
-                            name.c_str());
+  const char* schema = t.store->schema().c_str();
+  const char* table = t.store->table().c_str();
+  char* q = sqlite3_mprintf("SELECT rowid FROM \"%w\".\"%w\" WHERE \"%w\" MATCH ?1 AND k = ?2 AND probes = ?3", schema,
+                            table, spec.vector_column.c_str());
+  char* v = sqlite3_mprintf("SELECT \"%w\" FROM \"%w\".\"%w\" WHERE rowid = ?1", spec.vector_column.c_str(), schema,
+                            table);
   if (!q || !v) {
     sqlite3_free(q);
     sqlite3_free(v);
@@ -325,7 +177,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
 // ---- quiver_clusters -----------------------------------------------------------
 
 Rows produce_clusters(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, "main", text_arg(argv[0], "quiver_clusters: the argument"));
+  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_clusters: the argument"));
   const TableSpec& spec = t.store->spec();
   int64_t lists = t.ivf->lists();
   std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, lists)), 0);
@@ -340,7 +192,7 @@ Rows produce_clusters(sqlite3* db, int, sqlite3_value** argv) {
   return rows;
 }
 
-const Function kFunctions[] = {
+const TableFunction kFunctions[] = {
     {"quiver_stats",
      "CREATE TABLE x(rows, \"index\", lists, probes, min_list, median_list, max_list, trained_rows, changed, "
      "trained_spread, spread, tbl HIDDEN)",
@@ -350,30 +202,11 @@ const Function kFunctions[] = {
     {"quiver_clusters", "CREATE TABLE x(cluster, size, centroid, tbl HIDDEN)", 3, 1, 1, produce_clusters},
 };
 
-sqlite3_module make_function_module() {
-  sqlite3_module m;
-  std::memset(&m, 0, sizeof m);
-  m.iVersion = 1;
-  m.xConnect = fn_connect;  // eponymous only: no xCreate
-  m.xBestIndex = fn_best_index;
-  m.xDisconnect = fn_disconnect;
-  m.xOpen = fn_open;
-  m.xClose = fn_close;
-  m.xFilter = fn_filter;
-  m.xNext = fn_next;
-  m.xEof = fn_eof;
-  m.xColumn = fn_column;
-  m.xRowid = fn_rowid;
-  return m;
-}
-
-const sqlite3_module kFunctionModule = make_function_module();
-
 }  // namespace
 
 int register_diagnostics(sqlite3* db) {
-  for (const Function& f : kFunctions) {
-    int rc = sqlite3_create_module_v2(db, f.name, &kFunctionModule, const_cast<Function*>(&f), nullptr);
+  for (const TableFunction& f : kFunctions) {
+    int rc = register_table_function(db, f);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

