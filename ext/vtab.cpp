@@ -464,8 +464,12 @@ sqlite3_stmt* prepare(sqlite3* db, const std::string& sql, const std::vector<sql
 }
 
 int64_t integer_argument(sqlite3_value* v, const char* name, int64_t min, int64_t max) {
-  if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < min ||
-      sqlite3_value_int64(v) > max)
+  // 10 and 10.0 alike (a bound parameter from a language without integers).
+  int type = sqlite3_value_numeric_type(v);
+  bool integral = type == SQLITE_INTEGER ||
+                  (type == SQLITE_FLOAT && sqlite3_value_double(v) == std::floor(sqlite3_value_double(v)) &&
+                   std::fabs(sqlite3_value_double(v)) < 9e15);
+  if (!integral || sqlite3_value_int64(v) < min || sqlite3_value_int64(v) > max)
     fail(std::string(name) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
          ", got " + (sqlite3_value_type(v) == SQLITE_NULL ? std::string("NULL")
                                                           : reinterpret_cast<const char*>(sqlite3_value_text(v))));

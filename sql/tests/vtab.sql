@@ -113,6 +113,9 @@ INSERT INTO cos(rowid, embedding) VALUES (50, '[0, 0]');
 SELECT rowid FROM docs WHERE embedding MATCH '[0, 0, 0, 0]' AND k = 0;
 SELECT rowid FROM docs WHERE embedding MATCH '[0, 0, 0]' AND k = 1;
 SELECT rowid FROM docs WHERE k = 3;
+-- an integral real is an integer k (bound from a language without integers)
+SELECT rowid FROM docs WHERE embedding MATCH '[0, 0, 0, 0]' AND k = 2.0;
+SELECT rowid FROM docs WHERE embedding MATCH '[0, 0, 0, 0]' AND k = 2.5;
 INSERT INTO docs(docs) VALUES ('vacuum');
 SELECT count(*) FROM docs;
 
