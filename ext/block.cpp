@@ -19,25 +19,30 @@ void prepare_block(ElementType type, uint32_t dims, Metric metric, const unsigne
     return;
   }
   out->rows.clear();
+  // Panel by panel: each reads kPanelWidth rows as parallel streams and
+  // writes its panel contiguously; squared norms accumulate per lane, in
+  // float like the scores (independent lanes, so the compiler vectorizes).
   size_t padded = (n + kPanelWidth - 1) / kPanelWidth * kPanelWidth;
-  out->panel.assign(padded * dims, 0.0f);
-  float* panel = out->panel.data();
-  for (size_t j = 0; j < n; ++j) {
-    const unsigned char* row = rows + j * dims * 4;
-    float* column = panel + (j / kPanelWidth) * dims * kPanelWidth + j % kPanelWidth;
-    for (uint32_t t = 0; t < dims; ++t) std::memcpy(column + t * kPanelWidth, row + t * 4, 4);
-  }
-  out->inv_norms.clear();
-  if (metric != Metric::Cosine) return;
-  out->inv_norms.resize(n);
-  for (size_t j = 0; j < n; ++j) {
-    double sum = 0;
-    for (uint32_t t = 0; t < dims; ++t) {
-      float x;
-      std::memcpy(&x, rows + (j * dims + t) * 4, 4);
-      sum += double{x} * x;
+  out->panel.resize(padded * dims);
+  bool cosine = metric == Metric::Cosine;
+  out->inv_norms.resize(cosine ? padded : 0);
+  for (size_t g = 0; g < padded; g += kPanelWidth) {
+    float* dst = out->panel.data() + g * dims;
+    size_t live = n - g < kPanelWidth ? n - g : kPanelWidth;
+    const unsigned char* src = rows + g * dims * 4;
+    float sums[kPanelWidth] = {};
+    for (uint32_t t = 0; t < dims; ++t, dst += kPanelWidth) {
+      for (size_t r = 0; r < live; ++r) {
+        float x;
+        std::memcpy(&x, src + (r * dims + t) * 4, 4);  // stored rows may be unaligned
+        dst[r] = x;
+        sums[r] += x * x;
+      }
+      for (size_t r = live; r < kPanelWidth; ++r) dst[r] = 0.0f;
     }
-    out->inv_norms[j] = sum > 0 ? static_cast<float>(1 / std::sqrt(sum)) : 0.0f;
+    if (cosine)
+      for (size_t r = 0; r < kPanelWidth; ++r)
+        out->inv_norms[g + r] = sums[r] > 0 ? 1.0f / std::sqrt(sums[r]) : 0.0f;
   }
 }
 
