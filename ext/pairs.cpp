@@ -67,11 +67,6 @@ struct PairsCursor : sqlite3_vtab_cursor {
   bool done = false;
 };
 
-void set_error(sqlite3_vtab* vtab, const char* message) {
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("%s", message);
-}
-
 int pairs_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
   int rc = sqlite3_declare_vtab(
       db, "CREATE TABLE x(a, b, distance, tbl HIDDEN, max_distance HIDDEN, probes HIDDEN)");
@@ -192,7 +187,7 @@ void advance(PairsCursor* c) {
 int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
   auto* c = static_cast<PairsCursor*>(cur);
   auto* t = static_cast<PairsTable*>(cur->pVtab);
-  try {
+  return guard(cur->pVtab, [&] {
     const unsigned char* name = sqlite3_value_text(argv[0]);
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !name) throw SqlError(SQLITE_ERROR, "quiver_pairs: the first argument must be a table name");
     c->table = open_table(t->db, reinterpret_cast<const char*>(name));
@@ -226,29 +221,15 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
     c->done = false;
     advance(c);
     return SQLITE_OK;
-  } catch (const SqlError& e) {
-    set_error(cur->pVtab, e.what());
-    return e.rc();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (...) {
-    return SQLITE_ERROR;
-  }
+  });
 }
 
 int pairs_next(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<PairsCursor*>(cur);
-  try {
+  return guard(cur->pVtab, [&] {
     if (++c->position >= c->pending.size()) advance(c);
     return SQLITE_OK;
-  } catch (const SqlError& e) {
-    set_error(cur->pVtab, e.what());
-    return e.rc();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (...) {
-    return SQLITE_ERROR;
-  }
+  });
 }
 
 int pairs_eof(sqlite3_vtab_cursor* cur) {

@@ -1,5 +1,5 @@
-// Errors inside the virtual table travel as exceptions and are turned into an
-// SQLite result code and message at each module entry point (vtab.cpp), so
+// Errors inside the virtual tables travel as exceptions and are turned into
+// an SQLite result code and message at each module entry point (guard), so
 // the code in between reads straight through. std::bad_alloc is SQLITE_NOMEM.
 #pragma once
 
@@ -32,5 +32,29 @@ class SqlError : public std::runtime_error {
 // Throws for an SQLite result code that is not OK/ROW/DONE, with the
 // connection's message; NOMEM becomes std::bad_alloc.
 void check_rc(sqlite3* db, int rc);
+
+inline void set_error(sqlite3_vtab* vtab, const char* message) {
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("%s", message);
+}
+
+// Runs `body` at a module entry point, turning exceptions into an SQLite
+// code and the table's error message: none crosses into SQLite.
+template <class Body>
+int guard(sqlite3_vtab* vtab, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const SqlError& e) {
+    if (vtab) set_error(vtab, e.what());
+    return e.rc();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const std::exception& e) {
+    if (vtab) set_error(vtab, e.what());
+    return SQLITE_ERROR;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+}
 
 }  // namespace quiver

@@ -83,19 +83,11 @@ int fn_close(sqlite3_vtab_cursor* cur) {
 int fn_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc, sqlite3_value** argv) {
   auto* c = static_cast<FunctionCursor*>(cur);
   auto* t = static_cast<FunctionTable*>(cur->pVtab);
-  try {
+  return guard(t, [&] {
     c->rows = t->function->produce(t->db, argc, argv);
     c->position = 0;
     return SQLITE_OK;
-  } catch (const SqlError& e) {
-    sqlite3_free(t->zErrMsg);
-    t->zErrMsg = sqlite3_mprintf("%s", e.what());
-    return e.rc();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (...) {
-    return SQLITE_ERROR;
-  }
+  });
 }
 
 int fn_next(sqlite3_vtab_cursor* cur) {

@@ -107,29 +107,6 @@ struct Cursor : sqlite3_vtab_cursor {
 Table* table_of(sqlite3_vtab* v) { return static_cast<Table*>(v); }
 Cursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c); }
 
-void set_error(sqlite3_vtab* vtab, const char* message) {
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("%s", message);
-}
-
-// Runs `body`, turning exceptions into an SQLite code and message.
-template <class Body>
-int guard(sqlite3_vtab* vtab, Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const SqlError& e) {
-    if (vtab) set_error(vtab, e.what());
-    return e.rc();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (const std::exception& e) {
-    if (vtab) set_error(vtab, e.what());
-    return SQLITE_ERROR;
-  } catch (...) {
-    return SQLITE_ERROR;
-  }
-}
-
 // ---- the connection's quiver tables, for the table-valued functions --------
 
 std::mutex registry_mutex;
@@ -181,7 +158,8 @@ std::string quote_identifier(const std::string& name) {
 }
 
 int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err, bool create) {
-  std::unique_ptr<Table> table(new Table());
+  std::unique_ptr<Table> table(new (std::nothrow) Table());
+  if (!table) return SQLITE_NOMEM;
   std::memset(static_cast<sqlite3_vtab*>(table.get()), 0, sizeof(sqlite3_vtab));
   try {
     std::vector<std::string> args(argv + 3, argv + argc);
@@ -243,6 +221,8 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     } else {
       table->store->open();
     }
+    table->db = db;
+    register_table(table.get(), argv[2]);  // allocates: inside the try
   } catch (const SqlError& e) {
     *err = sqlite3_mprintf("%s", e.what());
     return e.rc();
@@ -251,8 +231,6 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
   } catch (...) {
     return SQLITE_ERROR;
   }
-  table->db = db;
-  register_table(table.get(), argv[2]);
   *out = table.release();
   return SQLITE_OK;
 }

@@ -6,9 +6,7 @@
 # checks a new text before it is added; the IVF clusters give topics.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cmake/install-deps.sh demo
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target quiver_loadable >/dev/null
+cmake/build-loadable.sh
 glove=$(cmake/glove-db.sh)
 
 # Step 1: package name <TAB> one-line description, from apt's cache.

@@ -4,8 +4,6 @@
 # into an ordinary SQLite table, and ranks words by cosine in plain SQL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cmake/install-deps.sh demo
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target quiver_loadable >/dev/null
+cmake/build-loadable.sh
 db=$(cmake/glove-db.sh)
 sqlite3 "$db" -cmd ".load build/quiver" < sql/glove/demo.sql
