@@ -24,6 +24,7 @@ foreach(expected IN LISTS QUIVER_SQL_EXPECTED)
         -DSQLITE3=${SQLITE3_SHELL} -DSTDBUF=${STDBUF} -DMODULE=$<TARGET_FILE:quiver_loadable>
         -DSCRIPT=${script} -DEXPECTED=${expected} -DFAMILY=${family}
         -DOUT_DIR=${CMAKE_BINARY_DIR}/sql-tests
+        -DPRELOAD=${QUIVER_SANITIZER_PRELOAD}
         -P ${PROJECT_SOURCE_DIR}/cmake/RunSqlTest.cmake
       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/sql)
   endforeach()

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Quiver needs for one purpose, if any are
-# missing: build (the extension), test (build + tests), demo (build + npm for
-# the GloVe data), bench (demo + the peers' references).
-#   cmake/install-deps.sh test
+# missing: build (the extension), test (build + tests; with --full also clang
+# and its libFuzzer, as tests/run.sh --full needs), demo (build + npm for the
+# GloVe data), bench (demo + the peers' references).
+#   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
 packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev)
 case "$purpose" in
   build) ;;
-  test) packages+=(catch2) ;;
+  test)
+    packages+=(catch2)
+    if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+    ;;
   demo) packages+=(npm) ;;
   bench) packages+=(npm catch2 python3) ;;
   *) echo "install-deps.sh: unknown purpose \"$purpose\" (build, test, demo or bench)" >&2; exit 2 ;;

@@ -21,6 +21,7 @@
 
 #include "ivf.h"
 #include "pairs.h"
+#include "sql_value.h"
 #include "search.h"
 #include "sql_error.h"
 #include "store.h"
@@ -84,7 +85,9 @@ int pairs_disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
-int pairs_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+enum PairsPlan { kPlanDefaultProbes, kPlanWithProbes, kPlanIncomplete };
+
+int pairs_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
   int argv_of[3] = {0, 0, 0};
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
@@ -92,18 +95,18 @@ int pairs_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     if (!c.usable) return SQLITE_CONSTRAINT;
     argv_of[c.iColumn - kColumnTable] = i + 1;
   }
-  if (!argv_of[0] || !argv_of[1]) {
-    set_error(vtab, "quiver_pairs: needs a table name and a maximum distance");
-    return SQLITE_ERROR;
-  }
   int n = 0;
   for (int k = 0; k < 3; ++k) {
     if (!argv_of[k]) continue;
     info->aConstraintUsage[argv_of[k] - 1].argvIndex = ++n;
     info->aConstraintUsage[argv_of[k] - 1].omit = 1;
   }
-  info->idxNum = argv_of[2] ? 1 : 0;  // probes given
-  info->estimatedCost = 1e9;
+  // Without both required arguments the plan fails in xFilter, if SQLite
+  // picks it at all: it also asks about plans it will not use (one per term
+  // of an OR), so this is not an error yet.
+  bool complete = argv_of[0] && argv_of[1];
+  info->idxNum = !complete ? kPlanIncomplete : argv_of[2] ? kPlanWithProbes : kPlanDefaultProbes;
+  info->estimatedCost = complete ? 1e9 : 1e300;
   return SQLITE_OK;
 }
 
@@ -188,6 +191,7 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
   auto* c = static_cast<PairsCursor*>(cur);
   auto* t = static_cast<PairsTable*>(cur->pVtab);
   return guard(cur->pVtab, [&] {
+    if (idx_num == kPlanIncomplete) throw SqlError(SQLITE_ERROR, "quiver_pairs: needs a table name and a maximum distance");
     const unsigned char* name = sqlite3_value_text(argv[0]);
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !name) throw SqlError(SQLITE_ERROR, "quiver_pairs: the first argument must be a table name");
     c->table = open_table(t->db, reinterpret_cast<const char*>(name));
@@ -197,9 +201,8 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
       throw SqlError(SQLITE_ERROR, "quiver_pairs: the maximum distance must be a number");
     int64_t lists = c->table.ivf->lists();
     size_t probes = static_cast<size_t>(c->table.ivf->default_probes());
-    if (idx_num == 1 && argc > 2) {
-      if (sqlite3_value_type(argv[2]) != SQLITE_INTEGER || sqlite3_value_int64(argv[2]) < 1 ||
-          sqlite3_value_int64(argv[2]) > kMaxLists)
+    if (idx_num == kPlanWithProbes && argc > 2) {
+      if (!integer_in_range(argv[2], 1, kMaxLists))
         throw SqlError(SQLITE_ERROR, "quiver_pairs: probes must be an integer from 1 to " + std::to_string(kMaxLists));
       probes = static_cast<size_t>(sqlite3_value_int64(argv[2]));
     }

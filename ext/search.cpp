@@ -67,6 +67,9 @@ double score_bound(Metric metric, double bound, bool inclusive) {
     return inclusive ? bound : std::nextafter(bound, -HUGE_VAL);
   }
   if (bound < 0 || !passes(0)) return -1;
+  // Every finite score passes an infinite bound; the search below would
+  // step forever at the top.
+  if (std::isinf(bound)) return inclusive ? HUGE_VAL : std::numeric_limits<double>::max();
   // sqrt rounds, so bound * bound can be a few units in the last place off
   // the largest passing score: settle it exactly.
   double s = std::min(bound * bound, std::numeric_limits<double>::max());

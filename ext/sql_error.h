@@ -33,9 +33,11 @@ class SqlError : public std::runtime_error {
 // connection's message; NOMEM becomes std::bad_alloc.
 void check_rc(sqlite3* db, int rc);
 
-inline void set_error(sqlite3_vtab* vtab, const char* message) {
+// False when the message cannot be allocated (the error is then SQLITE_NOMEM).
+inline bool set_error(sqlite3_vtab* vtab, const char* message) {
   sqlite3_free(vtab->zErrMsg);
   vtab->zErrMsg = sqlite3_mprintf("%s", message);
+  return vtab->zErrMsg != nullptr;
 }
 
 // Runs `body` at a module entry point, turning exceptions into an SQLite
@@ -45,12 +47,12 @@ int guard(sqlite3_vtab* vtab, Body&& body) noexcept {
   try {
     return body();
   } catch (const SqlError& e) {
-    if (vtab) set_error(vtab, e.what());
+    if (vtab && !set_error(vtab, e.what())) return SQLITE_NOMEM;
     return e.rc();
   } catch (const std::bad_alloc&) {
     return SQLITE_NOMEM;
   } catch (const std::exception& e) {
-    if (vtab) set_error(vtab, e.what());
+    if (vtab && !set_error(vtab, e.what())) return SQLITE_NOMEM;
     return SQLITE_ERROR;
   } catch (...) {
     return SQLITE_ERROR;

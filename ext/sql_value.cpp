@@ -1,5 +1,7 @@
 #include "sql_value.h"
 
+#include <cmath>
+
 #include <new>
 
 namespace quiver {
@@ -11,6 +13,13 @@ unsigned subtype_of(ElementType type) {
     case ElementType::Bit: return kSubtypeBit;
   }
   return 0;
+}
+
+bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max) {
+  int type = sqlite3_value_numeric_type(v);
+  double real = sqlite3_value_double(v);
+  bool integral = type == SQLITE_INTEGER || (type == SQLITE_FLOAT && real == std::floor(real) && std::fabs(real) < 9e15);
+  return integral && sqlite3_value_int64(v) >= min && sqlite3_value_int64(v) <= max;
 }
 
 const char* sql_type_name(int type) {

@@ -2,6 +2,7 @@
 // by the SQL functions and the virtual table.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct DecodedVector {
 // `bare_type` (int8: exact integers; bit: by sign). NULL is the caller's to
 // handle. Out of memory throws std::bad_alloc.
 Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector* out);
+
+// True when `v` is an integer from min to max, given as 10 or as 10.0 (a
+// bound parameter from a language without integers).
+bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max);
 
 // "integer", "real", "text", "blob" or "null".
 const char* sql_type_name(int type);

@@ -27,9 +27,8 @@ template <class... Args>
 std::string sql_format(const char* format, Args... args) {
   char* text = sqlite3_mprintf(format, args...);
   if (!text) throw std::bad_alloc();
-  std::string s(text);
-  sqlite3_free(text);
-  return s;
+  std::unique_ptr<char, void (*)(void*)> owner(text, sqlite3_free);  // freed if the copy throws
+  return std::string(text);
 }
 
 // Resets and unbinds a cached statement when it goes out of scope, so blob
@@ -127,8 +126,13 @@ const char* const kStatementSql[kStatementCount] = {
     "PRAGMA \"%w\".data_version",
 };
 
+// Every chunk row read is checked: slot offsets are computed from these.
 ChunkInfo chunk_from(Use& q) {
-  return ChunkInfo{q.int_at(0), q.int_at(1), q.int_at(2), q.int_at(3)};
+  ChunkInfo c{q.int_at(0), q.int_at(1), q.int_at(2), q.int_at(3)};
+  if (c.count < 0 || c.capacity < 1 || c.count > c.capacity || c.capacity > (int64_t{1} << 20))
+    corrupt("chunk " + std::to_string(c.id) + " has count " + std::to_string(c.count) + " and capacity " +
+            std::to_string(c.capacity));
+  return c;
 }
 
 }  // namespace
@@ -277,8 +281,10 @@ void Store::open() {
   expect("dims", std::to_string(spec_.dims));
   expect("metric", metric_name(spec_.metric));
   std::string chunk = config("chunk");
-  chunk_capacity_ = std::atoll(chunk.c_str());
-  if (chunk_capacity_ < 1 || chunk_capacity_ > 65536) corrupt("config chunk is \"" + chunk + "\"");
+  // Checked before use: integrity-check reopens a table that stays in use.
+  int64_t capacity = std::atoll(chunk.c_str());
+  if (capacity < 1 || capacity > 65536) corrupt("config chunk is \"" + chunk + "\"");
+  chunk_capacity_ = capacity;
 }
 
 void Store::drop() {
@@ -412,13 +418,7 @@ std::vector<ChunkInfo> Store::query_chunks(int64_t list) {
   Use q(db_, statement(list < 0 ? kChunksAll : kChunksOfList));
   if (list >= 0) q.bind(1, list);
   std::vector<ChunkInfo> out;
-  while (q.step()) {
-    ChunkInfo c = chunk_from(q);
-    if (c.count < 0 || c.capacity < 1 || c.count > c.capacity || c.capacity > (int64_t{1} << 20))
-      corrupt("chunk " + std::to_string(c.id) + " has count " + std::to_string(c.count) + " and capacity " +
-              std::to_string(c.capacity));
-    out.push_back(c);
-  }
+  while (q.step()) out.push_back(chunk_from(q));
   return out;
 }
 
@@ -512,7 +512,7 @@ void Store::remove(const Location& loc) {
   ChunkInfo hole = chunk_info(loc.chunk);
   bool found;
   ChunkInfo last = last_chunk(hole.list, &found);
-  if (!found || last.count < 1 || loc.slot >= hole.count) corrupt("row slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
+  if (!found || last.count < 1 || loc.slot < 0 || loc.slot >= hole.count) corrupt("row slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
   note_write(hole.id);
   note_write(last.id);
   int64_t tail = last.count - 1;
@@ -544,6 +544,8 @@ void Store::overwrite(const Location& loc, const void* vector) {
   note_write(loc.chunk);
   int64_t rowid;
   ChunkInfo info = chunk_info(loc.chunk);
+  if (loc.slot < 0 || loc.slot >= info.count)
+    corrupt("slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
   {
     Blob r(*this, "rowids", false);
     r.at(loc.chunk, info.capacity * 8);

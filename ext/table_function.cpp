@@ -37,34 +37,40 @@ int fn_disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
+// Why a plan given the arguments in bitmask `seen` cannot run, or null.
+const char* plan_error(const TableFunction* f, int seen) {
+  for (int arg = 0; arg < f->required_args; ++arg)
+    if (!(seen & (1 << arg))) return "missing argument";
+  // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
+  if ((seen & (seen + 1)) != 0) return "arguments must be given in order";
+  return nullptr;
+}
+
 // Arguments are the hidden columns after the results, in order; each must be
 // an equality constraint, and the required ones must be present.
 int fn_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const TableFunction* f = static_cast<FunctionTable*>(vtab)->function;
-  int seen = 0;
+  int constraint_of[32] = {};  // argument -> constraint index + 1
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     int arg = c.iColumn - f->result_columns;
     if (arg < 0 || arg >= f->max_args || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     if (!c.usable) return SQLITE_CONSTRAINT;
-    info->aConstraintUsage[i].argvIndex = arg + 1;
-    info->aConstraintUsage[i].omit = 1;
+    constraint_of[arg] = i + 1;
+  }
+  // argv holds the given arguments in order, without gaps.
+  int seen = 0, n = 0;
+  for (int arg = 0; arg < f->max_args; ++arg) {
+    if (!constraint_of[arg]) continue;
+    info->aConstraintUsage[constraint_of[arg] - 1].argvIndex = ++n;
+    info->aConstraintUsage[constraint_of[arg] - 1].omit = 1;
     seen |= 1 << arg;
   }
-  for (int arg = 0; arg < f->required_args; ++arg)
-    if (!(seen & (1 << arg))) {
-      sqlite3_free(vtab->zErrMsg);
-      vtab->zErrMsg = sqlite3_mprintf("%s: missing argument", f->name);
-      return SQLITE_ERROR;
-    }
-  // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
-  if ((seen & (seen + 1)) != 0) {
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s: arguments must be given in order", f->name);
-    return SQLITE_ERROR;
-  }
+  // A plan without the required arguments, or with a gap in them, is not
+  // an error yet: SQLite also asks about plans it will not pick (one per
+  // term of an OR). Priced out of reach here, it fails in xFilter if chosen.
   info->idxNum = seen;
-  info->estimatedCost = 1000;
+  info->estimatedCost = plan_error(f, seen) ? 1e300 : 1000;
   return SQLITE_OK;
 }
 
@@ -80,10 +86,12 @@ int fn_close(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
-int fn_filter(sqlite3_vtab_cursor* cur, int, const char*, int argc, sqlite3_value** argv) {
+int fn_filter(sqlite3_vtab_cursor* cur, int seen, const char*, int argc, sqlite3_value** argv) {
   auto* c = static_cast<FunctionCursor*>(cur);
   auto* t = static_cast<FunctionTable*>(cur->pVtab);
   return guard(t, [&] {
+    if (const char* problem = plan_error(t->function, seen))
+      throw SqlError(SQLITE_ERROR, std::string(t->function->name) + ": " + problem);
     c->rows = t->function->produce(t->db, argc, argv);
     c->position = 0;
     return SQLITE_OK;

@@ -141,9 +141,8 @@ void unregister_table(Table* t) {
 std::string sql_format_id(const char* format, const std::string& a, const std::string& b) {
   char* text = sqlite3_mprintf(format, a.c_str(), b.c_str());
   if (!text) throw std::bad_alloc();
-  std::string s(text);
-  sqlite3_free(text);
-  return s;
+  std::unique_ptr<char, void (*)(void*)> owner(text, sqlite3_free);  // freed if the copy throws
+  return std::string(text);
 }
 
 // ---- create / connect --------------------------------------------------
@@ -166,7 +165,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     Status s = parse_table_spec(args, &table->spec);
     if (!s.ok()) {
       *err = sqlite3_mprintf("quiver: %s", s.message().c_str());
-      return SQLITE_ERROR;
+      return *err ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     std::string table_name = argv[2];
     // Declared order of the user's columns: find where the vector column was.
@@ -192,11 +191,11 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     for (const ColumnSpec& c : table->spec.columns)
       if (sqlite3_stricmp(c.name.c_str(), table_name.c_str()) == 0) {
         *err = sqlite3_mprintf("quiver: column name \"%s\" is the table's name", c.name.c_str());
-        return SQLITE_ERROR;
+        return *err ? SQLITE_ERROR : SQLITE_NOMEM;
       }
     if (sqlite3_stricmp(table->spec.vector_column.c_str(), table_name.c_str()) == 0) {
       *err = sqlite3_mprintf("quiver: column name \"%s\" is the table's name", table_name.c_str());
-      return SQLITE_ERROR;
+      return *err ? SQLITE_ERROR : SQLITE_NOMEM;
     }
 
     std::string ddl = "CREATE TABLE x(";
@@ -225,7 +224,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     register_table(table.get(), argv[2]);  // allocates: inside the try
   } catch (const SqlError& e) {
     *err = sqlite3_mprintf("%s", e.what());
-    return e.rc();
+    return *err ? e.rc() : SQLITE_NOMEM;
   } catch (const std::bad_alloc&) {
     return SQLITE_NOMEM;
   } catch (...) {
@@ -398,9 +397,9 @@ void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where
   std::string column = a.kind == 'r' ? "rowid" : "c" + std::to_string(a.column);
   std::string cond;
   auto param = [&](sqlite3_value* v) {
-    sqlite3_value* copy = sqlite3_value_dup(v);
-    if (!copy) throw std::bad_alloc();
-    values->push_back(copy);
+    values->push_back(nullptr);  // room first, so that the copy cannot leak
+    values->back() = sqlite3_value_dup(v);
+    if (!values->back()) throw std::bad_alloc();
     return "?" + std::to_string(values->size());
   };
   switch (a.op) {
@@ -442,15 +441,12 @@ sqlite3_stmt* prepare(sqlite3* db, const std::string& sql, const std::vector<sql
 }
 
 int64_t integer_argument(sqlite3_value* v, const char* name, int64_t min, int64_t max) {
-  // 10 and 10.0 alike (a bound parameter from a language without integers).
-  int type = sqlite3_value_numeric_type(v);
-  bool integral = type == SQLITE_INTEGER ||
-                  (type == SQLITE_FLOAT && sqlite3_value_double(v) == std::floor(sqlite3_value_double(v)) &&
-                   std::fabs(sqlite3_value_double(v)) < 9e15);
-  if (!integral || sqlite3_value_int64(v) < min || sqlite3_value_int64(v) > max)
+  if (!integer_in_range(v, min, max)) {
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(v));  // converts: may allocate
+    if (!text && sqlite3_value_type(v) != SQLITE_NULL) throw std::bad_alloc();
     fail(std::string(name) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
-         ", got " + (sqlite3_value_type(v) == SQLITE_NULL ? std::string("NULL")
-                                                          : reinterpret_cast<const char*>(sqlite3_value_text(v))));
+         ", got " + (text ? text : "NULL"));
+  }
   return sqlite3_value_int64(v);
 }
 
@@ -623,7 +619,8 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
 
   int64_t wanted = k;
   if (limit >= 0) {
-    int64_t from_limit = std::min<int64_t>(kMaxK, limit + offset);
+    // Both may be near INT64_MAX (SQLite 3.41+ passes them): no overflow.
+    int64_t from_limit = offset >= kMaxK || limit >= kMaxK - offset ? kMaxK : limit + offset;
     wanted = wanted < 0 ? from_limit : std::min(wanted, from_limit);
   }
   if (wanted == 0) {
@@ -848,10 +845,12 @@ int64_t next_rowid(Table* t) {
   std::string sql = sql_format_id("SELECT max(rowid) FROM \"%w\".\"%w_rows\"", t->store->schema(), t->store->table());
   sqlite3_stmt* stmt = nullptr;
   check_rc(t->store->db(), sqlite3_prepare_v2(t->store->db(), sql.c_str(), -1, &stmt, nullptr));
-  sqlite3_step(stmt);
+  int rc = sqlite3_step(stmt);
   bool empty = sqlite3_column_type(stmt, 0) == SQLITE_NULL;
   int64_t max = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
+  int finalized = sqlite3_finalize(stmt);
+  // A failed step reads as an empty table: rowid 1, taken or wrong.
+  if (rc != SQLITE_ROW) check_rc(t->store->db(), finalized);
   if (empty) return 1;
   if (max == std::numeric_limits<int64_t>::max()) fail("no rowid left (the largest rowid is in use)", SQLITE_FULL);
   return max + 1;
@@ -978,7 +977,8 @@ void integrity_check(Table* t) {
 
 void run_command(Table* t, sqlite3_value* command) {
   const char* text = reinterpret_cast<const char*>(sqlite3_value_text(command));
-  std::string cmd = text ? text : "";
+  if (!text) throw std::bad_alloc();  // the caller saw a value that is not NULL
+  std::string cmd = text;
   if (cmd == "integrity-check") return integrity_check(t);
   if (cmd == "rebuild") return t->ivf->rebuild();  // flat tables: nothing to train
   if (cmd == "optimize") return;                     // storage is kept compact on every write
@@ -1084,25 +1084,31 @@ QuiverTable open_table(sqlite3* db, const std::string& name) {
     schema = name.substr(0, dot);
     table = name.substr(dot + 1);
   }
+  // Unqualified: the first schema that has a table of that name, quiver or
+  // not, as SQLite resolves it.
+  for (size_t i = 0; schema.empty() && i < schemas.size(); ++i) {
+    int rc = sqlite3_table_column_metadata(db, schemas[i].c_str(), table.c_str(), nullptr, nullptr, nullptr,
+                                           nullptr, nullptr, nullptr);
+    if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+    if (rc == SQLITE_OK) schema = schemas[i];
+  }
+  if (schema.empty()) fail("no table named \"" + name + "\"");
   // Preparing a statement on the table connects it in this connection.
-  std::string sql = schema.empty() ? sql_format_id("SELECT 1 FROM \"%w\" LIMIT 0", table, "")
-                                   : sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table);
+  std::string sql = sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
   sqlite3_finalize(stmt);
   if (rc == SQLITE_NOMEM) throw std::bad_alloc();
+  // A table that exists but cannot be connected (a newer storage format, a
+  // damaged config) says why.
+  if (rc != SQLITE_OK && std::strncmp(sqlite3_errmsg(db), "no such table", 13) != 0)
+    throw SqlError(rc, sqlite3_errmsg(db));
   if (rc != SQLITE_OK) fail("no table named \"" + name + "\"");
-  if (!schema.empty()) schemas.assign(1, schema);
   Table* t = nullptr;
   {
     std::lock_guard<std::mutex> lock(registry_mutex);
-    for (const std::string& s : schemas) {
-      auto it = registry().find(make_registry_key(db, s, table));
-      if (it != registry().end()) {
-        t = it->second;
-        break;
-      }
-    }
+    auto it = registry().find(make_registry_key(db, schema, table));
+    if (it != registry().end()) t = it->second;
   }
   if (!t) fail("\"" + name + "\" is not a quiver table");
   t->store->refresh();  // another connection may have written since

@@ -478,7 +478,7 @@ struct TempFile {
 
 // ---- recall and exactness ------------------------------------------------------------
 
-TEST_CASE("ivf: recall@10 on clustered l2 data rises with probes; probes = lists is exact", "[ivf][recall]") {
+TEST_CASE("ivf: recall@10 on clustered l2 data rises with probes, probes = lists is exact", "[ivf][recall]") {
   std::mt19937 rng(1001);
   Db db;
   // 20,000 vectors in 48 dimensions around 150 centres; the noise (radius
@@ -517,7 +517,7 @@ TEST_CASE("ivf: recall@10 on clustered l2 data rises with probes; probes = lists
   for (size_t i = 0; i < 10; ++i) t.require_exact(queries[i], t.knn(queries[i], 10, 1000), truth[i]);
 }
 
-TEST_CASE("ivf: cosine trains on directions; recall rises with probes; probes = lists is exact", "[ivf][recall]") {
+TEST_CASE("ivf: cosine trains on directions, recall rises with probes, probes = lists is exact", "[ivf][recall]") {
   std::mt19937 rng(1002);
   Db db;
   Clusters c(rng, 60, 32, 1.2f);
@@ -924,7 +924,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
 
 // ---- drift and rebuild ---------------------------------------------------------------------
 
-TEST_CASE("ivf: after drift the spread grows; a rebuild brings it back and recall improves", "[ivf][rebuild]") {
+TEST_CASE("ivf: after drift the spread grows, a rebuild brings it back and recall improves", "[ivf][rebuild]") {
   std::mt19937 rng(1011);
   Db db;
   Clusters before(rng, 12, 24, 0.6f);
@@ -1193,7 +1193,7 @@ TEST_CASE("ivf: integrity-check finds rows in the wrong list and a wrong row cou
 
 // ---- diagnostics ------------------------------------------------------------------------------
 
-TEST_CASE("ivf: quiver_recall reaches 1.0 at probes = lists; quiver_stats is consistent", "[ivf][diagnostics]") {
+TEST_CASE("ivf: quiver_recall reaches 1.0 at probes = lists, quiver_stats is consistent", "[ivf][diagnostics]") {
   std::mt19937 rng(1015);
   Db db;
   Clusters c(rng, 40, 16, 1.2f);
