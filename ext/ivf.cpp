@@ -233,19 +233,27 @@ void Ivf::rebuild() {
 
   // Pass 2: move every row to its list, chunk by chunk.
   double spread = 0;
+  std::vector<float> points, best;
+  std::vector<uint32_t> nearest;
   for (const ChunkInfo& c : old_chunks) {
     ChunkView view = store_.load(c, &buffer);
     std::vector<int64_t> rowids(view.rowids, view.rowids + view.count);
     std::vector<unsigned char> vectors(view.vectors, view.vectors + view.count * store_.vector_bytes());
-    for (int64_t s = 0; s < view.count; ++s) {
-      const unsigned char* data = vectors.data() + s * store_.vector_bytes();
-      VectorView v{spec.element_type, spec.dims, data};
-      to_quantizer(v, false, scratch_.data());
-      uint32_t list = centroids_.nearest(scratch_.data(), scores_.data(), kernels_);
+    size_t count = static_cast<size_t>(view.count);
+    points.resize(count * qdim);
+    for (size_t s = 0; s < count; ++s) {
+      VectorView v{spec.element_type, spec.dims, vectors.data() + s * store_.vector_bytes()};
+      to_quantizer(v, false, points.data() + s * qdim);
+    }
+    nearest.resize(count);
+    best.resize(count);
+    centroids_.assign(points.data(), count, nearest.data(), best.data(), kernels_);
+    for (size_t s = 0; s < count; ++s) {
+      const float* x = points.data() + s * qdim;
       double norm2 = 0;
-      for (size_t t = 0; t < qdim; ++t) norm2 += double{scratch_[t]} * scratch_[t];
-      spread += std::sqrt(std::max(0.0, norm2 - 2.0 * scores_[list]));
-      Location loc = store_.append(kRebuildOffset + list, rowids[s], data);
+      for (size_t t = 0; t < qdim; ++t) norm2 += double{x[t]} * x[t];
+      spread += std::sqrt(std::max(0.0, norm2 - 2.0 * best[s]));
+      Location loc = store_.append(kRebuildOffset + nearest[s], rowids[s], vectors.data() + s * store_.vector_bytes());
       store_.move_row(rowids[s], loc);
     }
     store_.drop_chunk(c.id);

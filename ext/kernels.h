@@ -13,16 +13,19 @@ namespace quiver {
 
 using DistanceKernel = double (*)(const void* a, const void* b, size_t n);
 
-// Dot products of one float32 vector x (dim elements) with many vectors laid
-// out as a panel: blocks of kPanelWidth vectors, each block stored
-// dimension-major (panel[(block * dim + t) * kPanelWidth + j] is element t of
-// vector block * kPanelWidth + j). out[j] receives x . vector j (or the
-// squared L2 distance) for `count` vectors, count a multiple of kPanelWidth.
-// Used where one vector meets many (scans, k-means, IVF routing), where
-// per-pair calls would spend most of their time on horizontal sums. x must
-// be 4-byte aligned.
+// Dot products of float32 vectors xs (`points` rows of dim elements) with
+// many vectors laid out as a panel: blocks of kPanelWidth vectors, each
+// block stored dimension-major (panel[(block * dim + t) * kPanelWidth + j] is
+// element t of vector block * kPanelWidth + j). out[p * count + j] receives
+// row p of xs . vector j (or the squared L2 distance) for `count` vectors,
+// count a multiple of kPanelWidth. Used where vectors meet many (scans,
+// k-means, IVF routing, pairs), where per-pair calls would spend most of
+// their time on horizontal sums; several points at once share each load of
+// the panel. xs must be 4-byte aligned. A row's result does not depend on
+// how many rows come with it.
 constexpr size_t kPanelWidth = 16;
-using PanelKernel = void (*)(const float* x, const float* panel, size_t dim, size_t count, float* out);
+using PanelKernel = void (*)(const float* xs, size_t points, const float* panel, size_t dim, size_t count,
+                             float* out);
 
 struct Kernels {
   const char* name;            // the kernel family, as quiver_simd() reports it
@@ -33,8 +36,8 @@ struct Kernels {
   DistanceKernel i8_l2sq;
   DistanceKernel i8_cosine;
   DistanceKernel bit_hamming;  // differing bits over n bytes
-  PanelKernel f32_dot_panel;   // x . many vectors (see PanelKernel)
-  PanelKernel f32_l2sq_panel;  // |x - v|^2 for many vectors
+  PanelKernel f32_dot_panel;   // x . v for a few x and many v (see PanelKernel)
+  PanelKernel f32_l2sq_panel;  // |x - v|^2 for a few x and many v
 };
 
 // Kernel families, best last within each architecture.

@@ -216,44 +216,70 @@ double bit_hamming(const void* a, const void* b, size_t n) {
   return static_cast<double>(c[0] + c[1] + c[2] + c[3]);
 }
 
-// One vector against a panel of kPanelWidth vectors per block: each FMA
-// advances several of the panel's vectors at once, with no reduction.
-template <class Arch>
-void f32_dot_panel(const float* x, const float* panel, size_t dim, size_t count, float* out) {
+// A tile of P points against G consecutive blocks of a panel: each panel
+// load feeds P FMAs and each broadcast G * R, so a tile keeps eight
+// accumulators busy (enough to hide the FMA latency) and reads the panel,
+// which for k-means is larger than the L1 cache, once per P points. Every
+// lane sums over t in order, so tiling never changes a result.
+template <class Arch, size_t P, size_t G, class Step>
+void panel_tile(const float* xs, const float* panel, size_t dim, size_t count, float* out, Step step) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t W = B::size;
   static_assert(kPanelWidth % W == 0, "panel width must be a multiple of the batch");
   constexpr size_t R = kPanelWidth / W;
-  for (size_t block = 0; block < count / kPanelWidth; ++block) {
-    const float* p = panel + block * dim * kPanelWidth;
-    B acc[R];
-    for (size_t r = 0; r < R; ++r) acc[r] = B(0.0f);
-    for (size_t t = 0; t < dim; ++t) {
-      B xt(x[t]);
-      for (size_t r = 0; r < R; ++r) acc[r] = xsimd::fma(xt, B::load_unaligned(p + t * kPanelWidth + r * W), acc[r]);
+  const size_t stride = dim * kPanelWidth;
+  B acc[P][G * R];
+  for (size_t p = 0; p < P; ++p)
+    for (size_t a = 0; a < G * R; ++a) acc[p][a] = B(0.0f);
+  for (size_t t = 0; t < dim; ++t) {
+    B v[G * R];
+    for (size_t g = 0; g < G; ++g)
+      for (size_t r = 0; r < R; ++r) v[g * R + r] = B::load_unaligned(panel + g * stride + t * kPanelWidth + r * W);
+    for (size_t p = 0; p < P; ++p) {
+      B xt(xs[p * dim + t]);
+      for (size_t a = 0; a < G * R; ++a) acc[p][a] = step(xt, v[a], acc[p][a]);
     }
-    for (size_t r = 0; r < R; ++r) acc[r].store_unaligned(out + block * kPanelWidth + r * W);
   }
+  for (size_t p = 0; p < P; ++p)
+    for (size_t a = 0; a < G * R; ++a) acc[p][a].store_unaligned(out + p * count + a * W);
+}
+
+// P points against the whole panel, G blocks at a time, then one by one.
+template <class Arch, size_t P, size_t G, class Step>
+void panel_rows(const float* xs, const float* panel, size_t dim, size_t count, float* out, Step step) {
+  size_t blocks = count / kPanelWidth, block = 0;
+  for (; block + G <= blocks; block += G)
+    panel_tile<Arch, P, G>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
+  for (; block < blocks; ++block)
+    panel_tile<Arch, P, 1>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
+}
+
+// Tiles of eight accumulators: P points x G blocks x R batches per block.
+template <class Arch, class Step>
+void panel_kernel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out,
+                  Step step) {
+  constexpr size_t R = kPanelWidth / xsimd::batch<float, Arch>::size;
+  constexpr size_t P = R >= 4 ? 2 : 4;
+  constexpr size_t G = P * R >= 8 ? 1 : 8 / (P * R);
+  constexpr size_t G1 = R >= 8 ? 1 : 8 / R;  // a point alone: more blocks side by side
+  size_t p = 0;
+  for (; p + P <= points; p += P) panel_rows<Arch, P, G>(xs + p * dim, panel, dim, count, out + p * count, step);
+  for (; p < points; ++p) panel_rows<Arch, 1, G1>(xs + p * dim, panel, dim, count, out + p * count, step);
 }
 
 template <class Arch>
-void f32_l2sq_panel(const float* x, const float* panel, size_t dim, size_t count, float* out) {
+void f32_dot_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
   using B = xsimd::batch<float, Arch>;
-  constexpr size_t W = B::size;
-  constexpr size_t R = kPanelWidth / W;
-  for (size_t block = 0; block < count / kPanelWidth; ++block) {
-    const float* p = panel + block * dim * kPanelWidth;
-    B acc[R];
-    for (size_t r = 0; r < R; ++r) acc[r] = B(0.0f);
-    for (size_t t = 0; t < dim; ++t) {
-      B xt(x[t]);
-      for (size_t r = 0; r < R; ++r) {
-        B d = B::load_unaligned(p + t * kPanelWidth + r * W) - xt;
-        acc[r] = xsimd::fma(d, d, acc[r]);
-      }
-    }
-    for (size_t r = 0; r < R; ++r) acc[r].store_unaligned(out + block * kPanelWidth + r * W);
-  }
+  panel_kernel<Arch>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) { return xsimd::fma(xt, p, acc); });
+}
+
+template <class Arch>
+void f32_l2sq_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
+  using B = xsimd::batch<float, Arch>;
+  panel_kernel<Arch>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) {
+    B d = p - xt;
+    return xsimd::fma(d, d, acc);
+  });
 }
 
 template <class Arch, class Pairs>

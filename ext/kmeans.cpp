@@ -22,19 +22,58 @@ Centroids::Centroids(size_t k, size_t dim, std::vector<float> rows) : k_(k), dim
   }
 }
 
-void Centroids::score(const float* x, float* scores, const Kernels& kernels) const {
-  kernels.f32_dot_panel(x, panel_.data(), dim_, panel_k_, scores);
-  for (size_t j = 0; j < panel_k_; ++j) scores[j] -= half_norms_[j];
+void Centroids::score(const float* xs, size_t points, float* scores, const Kernels& kernels) const {
+  kernels.f32_dot_panel(xs, points, panel_.data(), dim_, panel_k_, scores);
+  for (size_t p = 0; p < points; ++p)
+    for (size_t j = 0; j < panel_k_; ++j) scores[p * panel_k_ + j] -= half_norms_[j];
 }
 
+namespace {
+
+// The first largest of k scores. The maximum is found in kLanes independent
+// runs the compiler turns into vector max instructions (one running maximum
+// would be a chain of dependent compares as long as k), then its first
+// position in a second, predictable pass.
+uint32_t first_largest(const float* scores, size_t k) {
+  constexpr size_t kLanes = 16;
+  float lane[kLanes];
+  for (float& m : lane) m = -std::numeric_limits<float>::infinity();
+  size_t j = 0;
+  for (; j + kLanes <= k; j += kLanes)
+    for (size_t l = 0; l < kLanes; ++l) lane[l] = scores[j + l] > lane[l] ? scores[j + l] : lane[l];
+  float top = -std::numeric_limits<float>::infinity();
+  for (; j < k; ++j) top = scores[j] > top ? scores[j] : top;
+  for (float m : lane) top = m > top ? m : top;
+  for (j = 0; j < k; ++j)
+    if (scores[j] == top) return static_cast<uint32_t>(j);
+  return 0;  // every score NaN, as max_element would say
+}
+
+}  // namespace
+
 uint32_t Centroids::nearest(const float* x, float* scores, const Kernels& kernels) const {
-  score(x, scores, kernels);
-  return static_cast<uint32_t>(std::max_element(scores, scores + k_) - scores);
+  score(x, 1, scores, kernels);
+  return first_largest(scores, k_);
+}
+
+void Centroids::assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels) const {
+  // Batches small enough for their scores to stay in cache.
+  constexpr size_t kBatch = 16;
+  std::vector<float> scores(kBatch * panel_k_);
+  for (size_t first = 0; first < n; first += kBatch) {
+    size_t points = std::min(kBatch, n - first);
+    score(xs + first * dim_, points, scores.data(), kernels);
+    for (size_t p = 0; p < points; ++p) {
+      const float* row = scores.data() + p * panel_k_;
+      nearest[first + p] = first_largest(row, k_);
+      if (best) best[first + p] = row[nearest[first + p]];
+    }
+  }
 }
 
 std::vector<uint32_t> Centroids::ranked(const float* x, size_t sorted, const Kernels& kernels) const {
   std::vector<float> scores(panel_k_);
-  score(x, scores.data(), kernels);
+  score(x, 1, scores.data(), kernels);
   std::vector<uint32_t> order(k_);
   std::iota(order.begin(), order.end(), 0u);
   auto nearer = [&](uint32_t a, uint32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
@@ -43,6 +82,8 @@ std::vector<uint32_t> Centroids::ranked(const float* x, size_t sorted, const Ker
 }
 
 namespace {
+
+constexpr size_t kSeedPointsPerCluster = 16;
 
 void normalize(float* v, size_t dim) {
   double n = 0;
@@ -92,22 +133,23 @@ Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOp
                        const Kernels& kernels) {
   size_t k = std::max<size_t>(1, std::min(options.k, n));
   Rng rng(options.seed);
-  std::vector<float> rows = seed_plus_plus(points, n, dim, k, rng, kernels);
+  // Seeds come from the first points only (callers pass them in random
+  // order): k-means++ costs k passes over what it seeds from, and Lloyd's
+  // iterations refine the seeds anyway.
+  size_t seed_from = std::min(n, std::max(k, k * kSeedPointsPerCluster));
+  std::vector<float> rows = seed_plus_plus(points, seed_from, dim, k, rng, kernels);
   if (options.spherical)
     for (size_t c = 0; c < k; ++c) normalize(rows.data() + c * dim, dim);
 
-  std::vector<uint32_t> assignment(n, UINT32_MAX);
+  std::vector<uint32_t> assignment(n, UINT32_MAX), nearest(n);
   std::vector<double> sums(k * dim);
   std::vector<size_t> sizes(k);
   for (int iteration = 0; iteration < options.iterations; ++iteration) {
     Centroids current(k, dim, rows);
-    std::vector<float> scores(current.padded_k());
+    current.assign(points, n, nearest.data(), nullptr, kernels);
     size_t changed = 0;
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t c = current.nearest(points + i * dim, scores.data(), kernels);
-      changed += c != assignment[i];
-      assignment[i] = c;
-    }
+    for (size_t i = 0; i < n; ++i) changed += nearest[i] != assignment[i];
+    assignment.swap(nearest);
     if (changed == 0) break;
     std::fill(sums.begin(), sums.end(), 0.0);
     std::fill(sizes.begin(), sizes.end(), 0);

@@ -1,7 +1,7 @@
 // k-means for the IVF coarse quantizer (no SQLite).
 //
-// Points are float32 rows. Seeding is k-means++ (D^2 sampling) from a fixed
-// seed, so training is deterministic for given points; Lloyd iterations stop
+// Points are float32 rows. Seeding is k-means++ (D^2 sampling, over the
+// first 16 k points) from a fixed seed, so training is deterministic for given points; Lloyd iterations stop
 // early once no assignment changes; a cluster left empty takes half of the
 // largest one. Spherical k-means (for cosine) keeps centroids unit-length.
 #pragma once
@@ -25,10 +25,14 @@ class Centroids {
   const float* row(size_t i) const { return rows_.data() + i * dim_; }
   const std::vector<float>& rows() const { return rows_; }
 
-  // Scores of x against every centroid: x.c - |c|^2/2, largest = nearest in
-  // L2 (and, for unit vectors, in cosine). `scores` must hold padded_k().
-  void score(const float* x, float* scores, const Kernels& kernels) const;
+  // Scores of `points` rows of xs against every centroid: x.c - |c|^2/2,
+  // largest = nearest in L2 (and, for unit vectors, in cosine); row p at
+  // scores + p * padded_k(). Ties go to the lower centroid id.
+  void score(const float* xs, size_t points, float* scores, const Kernels& kernels) const;
   uint32_t nearest(const float* x, float* scores, const Kernels& kernels) const;
+  // The nearest centroid of each of n rows, and its score when `best` is not
+  // null: many rows at once, several per pass over the centroids.
+  void assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels) const;
   // Centroid ids from nearest to farthest; only the first `sorted` are
   // guaranteed in order (the rest follow, unordered), since a query usually
   // needs only its nearest few lists.
@@ -49,7 +53,8 @@ struct KMeansOptions {
   bool spherical = false;
 };
 
-// Trains on n points (n >= 1; k is reduced to n if larger).
+// Trains on n points (n >= 1; k is reduced to n if larger), given in random
+// order: seeding looks at the first 16 k of them.
 Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOptions& options,
                        const Kernels& kernels);
 

@@ -25,11 +25,11 @@ void Scorer::score_block(const Block& block, float* scratch, double* out) const 
     const float* x = query_.data();
     size_t padded = block.panel.size() / dims_;
     if (metric_ == Metric::L2) {
-      kernels_.f32_l2sq_panel(x, block.panel.data(), dims_, padded, scratch);
+      kernels_.f32_l2sq_panel(x, 1, block.panel.data(), dims_, padded, scratch);
       for (size_t j = 0; j < n; ++j) out[j] = scratch[j];
       return;
     }
-    kernels_.f32_dot_panel(x, block.panel.data(), dims_, padded, scratch);
+    kernels_.f32_dot_panel(x, 1, block.panel.data(), dims_, padded, scratch);
     if (metric_ == Metric::Dot) {
       for (size_t j = 0; j < n; ++j) out[j] = -scratch[j];
     } else {

@@ -501,27 +501,42 @@ TEST_CASE("panel kernels match per-pair brute force in every family", "[kernels]
   for (const Family& family : runnable_families()) {
     INFO("family " << family.kernels->name);
     for (size_t dim : {1, 3, 16, 100, 129, 384}) {
-      for (size_t count : {1, 15, 16, 17, 64, 100}) {
-        INFO("dim " << dim << " count " << count);
-        std::vector<float> rows = random_floats(rng, count * dim);
-        std::vector<float> x = random_floats(rng, dim);
-        std::vector<float> panel = to_panel(rows, count, dim);
-        size_t padded = panel.size() / dim;
-        // Poison the output so a skipped lane is noticed.
-        std::vector<float> dots(padded, 1e30f), l2(padded, 1e30f);
-        family.kernels->f32_dot_panel(x.data(), panel.data(), dim, padded, dots.data());
-        family.kernels->f32_l2sq_panel(x.data(), panel.data(), dim, padded, l2.data());
-        for (size_t j = 0; j < padded; ++j) {
-          double dot = 0, sq = 0, mag = 0, xx = 0;
-          for (size_t t = 0; t < dim; ++t) {
-            double v = j < count ? rows[j * dim + t] : 0.0;
-            dot += x[t] * v;
-            sq += (x[t] - v) * (x[t] - v);
-            mag += std::fabs(x[t] * v);
-            xx += double{x[t]} * x[t];
+      for (size_t count : {1, 15, 16, 17, 64, 100, 128, 300}) {
+        for (size_t points : {1, 2, 3, 5, 9}) {
+          INFO("dim " << dim << " count " << count << " points " << points);
+          std::vector<float> rows = random_floats(rng, count * dim);
+          std::vector<float> xs = random_floats(rng, points * dim);
+          std::vector<float> panel = to_panel(rows, count, dim);
+          size_t padded = panel.size() / dim;
+          // Poison the output so a skipped lane is noticed.
+          std::vector<float> dots(points * padded, 1e30f), l2(points * padded, 1e30f);
+          family.kernels->f32_dot_panel(xs.data(), points, panel.data(), dim, padded, dots.data());
+          family.kernels->f32_l2sq_panel(xs.data(), points, panel.data(), dim, padded, l2.data());
+          for (size_t p = 0; p < points; ++p) {
+            const float* x = xs.data() + p * dim;
+            for (size_t j = 0; j < padded; ++j) {
+              double dot = 0, sq = 0, mag = 0, xx = 0;
+              for (size_t t = 0; t < dim; ++t) {
+                double v = j < count ? rows[j * dim + t] : 0.0;
+                dot += x[t] * v;
+                sq += (x[t] - v) * (x[t] - v);
+                mag += std::fabs(x[t] * v);
+                xx += double{x[t]} * x[t];
+              }
+              CHECK(std::fabs(dots[p * padded + j] - dot) <= 1e-5 * mag + 1e-6);
+              CHECK(std::fabs(l2[p * padded + j] - sq) <= 1e-5 * (sq + xx) + 1e-6);
+            }
+            // Points and blocks are computed side by side in tiles; one
+            // point against one block alone gives the same bits.
+            for (size_t block = 0; block < padded / kPanelWidth; ++block) {
+              float alone[kPanelWidth];
+              const float* b = panel.data() + block * dim * kPanelWidth;
+              family.kernels->f32_dot_panel(x, 1, b, dim, kPanelWidth, alone);
+              CHECK(std::memcmp(alone, dots.data() + p * padded + block * kPanelWidth, sizeof alone) == 0);
+              family.kernels->f32_l2sq_panel(x, 1, b, dim, kPanelWidth, alone);
+              CHECK(std::memcmp(alone, l2.data() + p * padded + block * kPanelWidth, sizeof alone) == 0);
+            }
           }
-          CHECK(std::fabs(dots[j] - dot) <= 1e-5 * mag + 1e-6);
-          CHECK(std::fabs(l2[j] - sq) <= 1e-5 * (sq + xx) + 1e-6);
         }
       }
     }
