@@ -110,6 +110,7 @@ Status parse_vector_column(const std::string& name, const std::vector<std::strin
   if (spec->element_type == ElementType::Bit && dims % 8 != 0)
     return Status::error("bit vectors need a multiple of 8 dimensions, got " + dims_text);
   spec->vector_column = name;
+  spec->vector_position = spec->columns.size();
   spec->dims = dims;
   // What follows the type is `distance=metric`, spaces around '=' allowed.
   std::string rest;

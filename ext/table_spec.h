@@ -36,6 +36,7 @@ struct TableSpec {
   uint32_t dims = 0;
   Metric metric = Metric::L2;
   std::vector<ColumnSpec> columns;  // metadata and auxiliary, in declaration order
+  size_t vector_position = 0;       // how many of `columns` were declared before the vector column
   IndexKind index = IndexKind::Flat;
   uint32_t lists = 0;   // IVF lists; 0 = chosen from the row count
   uint32_t probes = 0;  // IVF lists probed per query; 0 = default

@@ -168,25 +168,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
       return *err ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     std::string table_name = argv[2];
-    // Declared order of the user's columns: find where the vector column was.
-    int position = 0, index = 0;
-    for (const std::string& raw : args) {
-      std::string name;
-      std::string arg = raw;
-      size_t b = arg.find_first_not_of(" \t\r\n+");
-      if (b == std::string::npos) continue;
-      arg = arg.substr(b);
-      if (parse_identifier(arg, &name) == 0) continue;
-      bool is_column = false;
-      if (sqlite3_stricmp(name.c_str(), table->spec.vector_column.c_str()) == 0) {
-        position = index;
-        is_column = true;
-      }
-      for (const ColumnSpec& c : table->spec.columns)
-        if (sqlite3_stricmp(name.c_str(), c.name.c_str()) == 0) is_column = true;
-      if (is_column) ++index;
-    }
-    table->vector_position = position;
+    table->vector_position = static_cast<int>(table->spec.vector_position);
     table->user_columns = static_cast<int>(table->spec.columns.size()) + 1;
     for (const ColumnSpec& c : table->spec.columns)
       if (sqlite3_stricmp(c.name.c_str(), table_name.c_str()) == 0) {

@@ -126,3 +126,10 @@ SELECT rowid FROM notes WHERE embedding MATCH '[0, 0, 0, 0]' AND k = 2;
 INSERT INTO notes(notes) VALUES ('integrity-check');
 DROP TABLE notes;
 SELECT count(*) FROM sqlite_master WHERE name LIKE 'notes%';
+
+-- a vector column named like an option keeps its declared place
+CREATE VIRTUAL TABLE o USING quiver(a integer, "index" float[2] distance=l2, index=ivf, lists=1, b text);
+INSERT INTO o(rowid, a, "index", b) VALUES (1, 7, '[1, 2]', 'x');
+SELECT group_concat(name, ' ') FROM pragma_table_xinfo('o') WHERE hidden = 0;
+SELECT a, vector_to_json("index"), b FROM o;
+DROP TABLE o;
