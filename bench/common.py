@@ -157,3 +157,81 @@ def memory_gib():
     except (OSError, ValueError, IndexError):
         pass
     return 0.0
+
+
+# ---- shared by ivf.py and pairs.py ---------------------------------------------
+
+# The query hold-out of knn.py: the same seed and rule, so every benchmark
+# holds out the same words.
+HOLDOUT_SEED = 20241128
+
+
+def holdout_split(db_path, rows_wanted, query_count, seed=HOLDOUT_SEED):
+    """(base, queries) from the `words` table of db_path: the first rows_wanted
+    words by id, of which query_count drawn with `seed` (random.sample over the
+    sorted ids, as knn.py does) are held out. Each a list of (id, blob), by id."""
+    import random
+    import sqlite3
+    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+    rows = conn.execute("SELECT id, embedding FROM words ORDER BY id LIMIT ?1", (rows_wanted,)).fetchall()
+    conn.close()
+    ids = [r[0] for r in rows]
+    held = set(random.Random(seed).sample(ids, query_count)) if query_count else set()
+    base = [r for r in rows if r[0] not in held]
+    queries = [r for r in rows if r[0] in held]
+    bad = [r for r in rows if len(r[1]) != DIMS * 4]
+    if bad:
+        fail("row %d is not a float32[%d] blob" % (bad[0][0], DIMS))
+    return base, queries
+
+
+def as_matrix(rows, normalize=False, dtype="float32"):
+    """numpy array (len(rows) x DIMS) of the float32 blobs of (id, blob) rows."""
+    import numpy as np
+    m = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), DIMS).astype(dtype)
+    if normalize:
+        m /= np.linalg.norm(m, axis=1)[:, None]
+    return m
+
+
+def exact_cosine_topk(base, queries, k, block=50):
+    """Exact top-k by cosine distance, in float64 with numpy, ties broken by id:
+    (ids of the base, top-k ids per query, k-th distance per query)."""
+    import numpy as np
+    ids = np.array([r[0] for r in base], dtype=np.int64)
+    b = as_matrix(base, True, "float64")
+    q = as_matrix(queries, True, "float64")
+    top = np.empty((len(queries), k), dtype=np.int64)
+    kth = np.empty(len(queries))
+    for start in range(0, len(queries), block):
+        d = 1.0 - q[start:start + block] @ b.T
+        part = np.argpartition(d, k, axis=1)[:, :k + 1]
+        for j in range(d.shape[0]):
+            order = sorted(part[j], key=lambda c: (d[j, c], ids[c]))[:k]
+            top[start + j] = ids[order]
+            kth[start + j] = d[j, order[-1]]
+    return ids, top, kth
+
+
+def describe_tree():
+    """Short commit of the checkout, noting uncommitted changes in ext/."""
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=True, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "ext"], check=True, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + uncommitted changes in ext/" if dirty else "")
+
+
+def machine_lines(versions):
+    """Header lines describing the machine; versions = (sqlite, quiver, simd)."""
+    return [
+        "  cpu:         %s (%s)" % (cpu_model(), cpu_details()),
+        "  cores:       %d, memory %.1f GiB, load average %s" % (
+            os.cpu_count(), memory_gib(), " ".join("%.2f" % x for x in os.getloadavg())),
+        "  python:      %s (sqlite3 module)" % platform.python_version(),
+        "  sqlite:      %s" % versions[0],
+        "  quiver:      %s, kernels %s (quiver_simd()), tree %s" % (versions[1], versions[2], describe_tree()),
+    ]
