@@ -17,46 +17,15 @@
 
 #include "kernels.h"
 #include "quiver.h"
+#include "support/db.h"
+#include "support/sql.h"
 #include "vector.h"
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
-
-// A value bound to a `?` parameter.
-struct Param {
-  int type = SQLITE_NULL;
-  int64_t integer = 0;
-  double real = 0;
-  std::string text;
-  Bytes blob;
-};
-
-Param null_p() { return Param{}; }
-Param int_p(int64_t v) {
-  Param p;
-  p.type = SQLITE_INTEGER;
-  p.integer = v;
-  return p;
-}
-Param real_p(double v) {
-  Param p;
-  p.type = SQLITE_FLOAT;
-  p.real = v;
-  return p;
-}
-Param text_p(std::string v) {
-  Param p;
-  p.type = SQLITE_TEXT;
-  p.text = std::move(v);
-  return p;
-}
-Param blob_p(Bytes v) {
-  Param p;
-  p.type = SQLITE_BLOB;
-  p.blob = std::move(v);
-  return p;
-}
+using quiver_test::Bytes;
+using quiver_test::Result;
+using quiver_test::Value;
 
 Bytes bytes_of(const std::vector<float>& v) {
   Bytes b(v.size() * 4);
@@ -64,7 +33,6 @@ Bytes bytes_of(const std::vector<float>& v) {
   return b;
 }
 Bytes bytes_of(const std::vector<int8_t>& v) { return Bytes(v.begin(), v.end()); }
-Param blob_p(const std::vector<float>& v) { return blob_p(bytes_of(v)); }
 
 std::vector<float> floats_of(const Bytes& b) {
   REQUIRE(b.size() % 4 == 0);
@@ -101,152 +69,57 @@ std::string json_of(const std::vector<int8_t>& v) {
   return s + "]";
 }
 
-// The first column of the first row of a statement, or its error.
-struct Result {
-  bool ok = false;
-  std::string error;
-  bool has_row = false;
-  int type = SQLITE_NULL;
-  int64_t integer = 0;
-  double real = 0;
-  std::string text;
-  Bytes blob;
-};
-
-class Db {
+// A function's result is one value: the first column of the first row. Later
+// rows are still read, so their errors count. Parameters a statement does not
+// use are left unbound: some tests pass one list to several statements.
+class Db : public quiver_test::Db {
  public:
-  Db() {
-    REQUIRE(sqlite3_open(":memory:", &db_) == SQLITE_OK);
-    REQUIRE(quiver_register(db_) == SQLITE_OK);
-  }
-  explicit Db(bool register_quiver) {
-    REQUIRE(sqlite3_open(":memory:", &db_) == SQLITE_OK);
-    if (register_quiver) REQUIRE(quiver_register(db_) == SQLITE_OK);
-  }
-  ~Db() { sqlite3_close(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-
-  sqlite3* handle() const { return db_; }
-
-  Result run(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      r.error = sqlite3_errmsg(db_);
-      return r;
-    }
-    for (size_t i = 0; i < params.size(); ++i) {
-      const Param& p = params[i];
-      int slot = static_cast<int>(i + 1);
-      switch (p.type) {
-        case SQLITE_INTEGER:
-          sqlite3_bind_int64(stmt, slot, p.integer);
-          break;
-        case SQLITE_FLOAT:
-          sqlite3_bind_double(stmt, slot, p.real);
-          break;
-        case SQLITE_TEXT:
-          sqlite3_bind_text(stmt, slot, p.text.data(), static_cast<int>(p.text.size()), SQLITE_TRANSIENT);
-          break;
-        case SQLITE_BLOB:
-          // A zero-length blob must still be a blob, not NULL.
-          if (p.blob.empty())
-            sqlite3_bind_zeroblob(stmt, slot, 0);
-          else
-            sqlite3_bind_blob(stmt, slot, p.blob.data(), static_cast<int>(p.blob.size()), SQLITE_TRANSIENT);
-          break;
-        default:
-          sqlite3_bind_null(stmt, slot);
-          break;
-      }
-    }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-      r.has_row = true;
-      r.type = sqlite3_column_type(stmt, 0);
-      r.integer = sqlite3_column_int64(stmt, 0);
-      r.real = sqlite3_column_double(stmt, 0);
-      if (r.type == SQLITE_TEXT)
-        r.text.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), sqlite3_column_bytes(stmt, 0));
-      if (r.type == SQLITE_BLOB) {
-        const unsigned char* b = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, 0));
-        r.blob.assign(b, b + sqlite3_column_bytes(stmt, 0));
-      }
-      // Drain the statement so errors in later rows are not missed.
-      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      }
-    }
-    if (rc == SQLITE_DONE) {
-      r.ok = true;
-    } else {
-      r.error = sqlite3_errmsg(db_);
-    }
-    sqlite3_finalize(stmt);
-    return r;
-  }
-
-  void exec(const std::string& sql) const {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    std::string message = err ? err : "";
-    sqlite3_free(err);
-    INFO("sql: " << sql);
-    REQUIRE(message == "");
-    REQUIRE(rc == SQLITE_OK);
-  }
+  explicit Db(bool register_quiver = true)
+      : quiver_test::Db(":memory:", 0, register_quiver, quiver_test::OnBindError::Ignore) {}
 
   // Each of these requires success and a row of the given type.
-  Result ok(const std::string& sql, const std::vector<Param>& params = {}) const {
+  Value ok(const std::string& sql, const std::vector<Value>& params = {}) const {
     Result r = run(sql, params);
     INFO("sql: " << sql);
     REQUIRE(r.error == "");
-    REQUIRE(r.ok);
-    REQUIRE(r.has_row);
-    return r;
+    REQUIRE(r.ok());
+    REQUIRE_FALSE(r.rows.empty());
+    return r.rows[0][0];
   }
-  Bytes blob(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = ok(sql, params);
+  Bytes blob(const std::string& sql, const std::vector<Value>& params = {}) const {
+    Value v = ok(sql, params);
     INFO("sql: " << sql);
-    REQUIRE(r.type == SQLITE_BLOB);
-    return r.blob;
+    REQUIRE(v.type == SQLITE_BLOB);
+    return Bytes(v.s.begin(), v.s.end());
   }
-  std::vector<float> floats(const std::string& sql, const std::vector<Param>& params = {}) const {
+  std::vector<float> floats(const std::string& sql, const std::vector<Value>& params = {}) const {
     return floats_of(blob(sql, params));
   }
-  double real(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = ok(sql, params);
+  double real(const std::string& sql, const std::vector<Value>& params = {}) const {
+    Value v = ok(sql, params);
     INFO("sql: " << sql);
-    REQUIRE(r.type == SQLITE_FLOAT);
-    return r.real;
+    REQUIRE(v.type == SQLITE_FLOAT);
+    return v.d;
   }
-  int64_t integer(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = ok(sql, params);
+  int64_t integer(const std::string& sql, const std::vector<Value>& params = {}) const {
+    Value v = ok(sql, params);
     INFO("sql: " << sql);
-    REQUIRE(r.type == SQLITE_INTEGER);
-    return r.integer;
+    REQUIRE(v.type == SQLITE_INTEGER);
+    return v.i;
   }
-  std::string text(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = ok(sql, params);
+  std::string text(const std::string& sql, const std::vector<Value>& params = {}) const {
+    Value v = ok(sql, params);
     INFO("sql: " << sql);
-    REQUIRE(r.type == SQLITE_TEXT);
-    return r.text;
+    REQUIRE(v.type == SQLITE_TEXT);
+    return v.s;
   }
-  bool is_null(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = ok(sql, params);
-    return r.type == SQLITE_NULL;
+  bool is_null(const std::string& sql, const std::vector<Value>& params = {}) const {
+    return ok(sql, params).type == SQLITE_NULL;
   }
-  // Requires failure; returns sqlite3_errmsg.
-  std::string error(const std::string& sql, const std::vector<Param>& params = {}) const {
-    Result r = run(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE_FALSE(r.ok);
-    return r.error;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
 };
+
+// The first value of a statement's first row; NULL without rows.
+Value first(const Result& r) { return r.rows.empty() ? Value::null() : r.rows[0][0]; }
 
 std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f) {
   std::uniform_real_distribution<float> dist(lo, hi);
@@ -318,15 +191,16 @@ TEST_CASE("quiver_register adds every DESIGN function with the right flags", "[f
   for (const Signature& s : kSignatures) {
     INFO("function " << s.name << "/" << s.nargs);
     Result r = db.run("SELECT flags, type, enc FROM pragma_function_list WHERE name = ? AND narg = ?",
-                      {text_p(s.name), int_p(s.nargs)});
-    REQUIRE(r.ok);
-    REQUIRE(r.has_row);
-    CHECK((r.integer & deterministic) != 0);
-    CHECK((r.integer & innocuous) != 0);
-    CHECK((r.integer & directonly) == 0);
-    if (s.takes_vector) CHECK((r.integer & subtype) != 0);
-    std::string type =
-        db.text("SELECT type FROM pragma_function_list WHERE name = ? AND narg = ?", {text_p(s.name), int_p(s.nargs)});
+                      {Value::text(s.name), Value::integer(s.nargs)});
+    REQUIRE(r.ok());
+    REQUIRE_FALSE(r.rows.empty());
+    const int64_t flags = r.rows[0][0].i;
+    CHECK((flags & deterministic) != 0);
+    CHECK((flags & innocuous) != 0);
+    CHECK((flags & directonly) == 0);
+    if (s.takes_vector) CHECK((flags & subtype) != 0);
+    std::string type = db.text("SELECT type FROM pragma_function_list WHERE name = ? AND narg = ?",
+                               {Value::text(s.name), Value::integer(s.nargs)});
     CHECK(type == (s.aggregate ? "a" : "s"));
   }
 }
@@ -380,9 +254,9 @@ TEST_CASE("vector() makes byte-exact little-endian float32 blobs", "[functions]"
   // A blob passes through unchanged (validated, not rewritten).
   std::mt19937 rng(1);
   std::vector<float> v = random_floats(rng, 300, -1e6f, 1e6f);
-  CHECK(db.blob("SELECT vector(?)", {blob_p(v)}) == bytes_of(v));
+  CHECK(db.blob("SELECT vector(?)", {Value::blob(bytes_of(v))}) == bytes_of(v));
   // JSON text with the shortest round-trip digits gives the same bits.
-  CHECK(db.blob("SELECT vector(?)", {text_p(json_of(v))}) == bytes_of(v));
+  CHECK(db.blob("SELECT vector(?)", {Value::text(json_of(v))}) == bytes_of(v));
 
   // int8 and bit vectors are widened to their values.
   CHECK(db.floats("SELECT vector(vector_int8('[-128, 0, 127]'))") == std::vector<float>{-128, 0, 127});
@@ -393,11 +267,13 @@ TEST_CASE("vector() rejects what is not a valid vector, with exact messages", "[
   Db db;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  CHECK(db.error("SELECT vector(?)", {blob_p(std::vector<float>{1, nan, 3})}) == "vector: element 1 is NaN");
-  CHECK(db.error("SELECT vector(?)", {blob_p(std::vector<float>{-inf})}) == "vector: element 0 is infinite");
+  CHECK(db.error("SELECT vector(?)", {Value::blob(bytes_of(std::vector<float>{1, nan, 3}))}) ==
+        "vector: element 1 is NaN");
+  CHECK(db.error("SELECT vector(?)", {Value::blob(bytes_of(std::vector<float>{-inf}))}) ==
+        "vector: element 0 is infinite");
   CHECK(db.error("SELECT vector(X'0000803F00')") ==
         "vector: blob of 5 bytes is not a float32 vector (length must be a multiple of 4)");
-  CHECK(db.error("SELECT vector(?)", {blob_p(Bytes{})}) == "vector: empty vector");
+  CHECK(db.error("SELECT vector(?)", {Value::blob(Bytes{})}) == "vector: empty vector");
   CHECK(db.error("SELECT vector(X'')") == "vector: empty vector");
   CHECK(db.error("SELECT vector('')") == "vector: malformed JSON vector: expected '[' at offset 0");
   CHECK(db.error("SELECT vector('[]')") == "vector: empty vector");
@@ -416,7 +292,7 @@ TEST_CASE("vector_int8 encodes JSON integers exactly and keeps bare blobs", "[fu
   CHECK(hex(db.blob("SELECT vector_int8('[1, -2, 127, -128, 0]')")) == "01FE7F8000");
   CHECK(hex(db.blob("SELECT vector_int8('[1e2, -0]')")) == "6400");
   // A bare blob is already int8: the bytes are kept, whatever they are.
-  CHECK(hex(db.blob("SELECT vector_int8(?)", {blob_p(Bytes{0x80, 0xff, 0x01, 0x7f, 0x00})})) == "80FF017F00");
+  CHECK(hex(db.blob("SELECT vector_int8(?)", {Value::blob(Bytes{0x80, 0xff, 0x01, 0x7f, 0x00})})) == "80FF017F00");
   CHECK(hex(db.blob("SELECT vector_int8(X'0102')")) == "0102");
   CHECK(db.text("SELECT vector_type(vector_int8(X'0102'))") == "int8");
   CHECK(db.integer("SELECT vector_dims(vector_int8(X'010203'))") == 3);
@@ -441,20 +317,20 @@ TEST_CASE("vector_int8 quantizes float32 vectors by 'max' (default) or 'unit'", 
   for (size_t i = 0; i < v.size(); ++i) expected[i] = static_cast<int8_t>(std::nearbyint(v[i] * (127.0 / max_abs)));
 
   // A float32 vector (subtyped by vector()) is quantized; 1 and 2 args agree.
-  CHECK(db.blob("SELECT vector_int8(vector(?))", {blob_p(v)}) == bytes_of(expected));
-  CHECK(db.blob("SELECT vector_int8(vector(?), 'max')", {blob_p(v)}) == bytes_of(expected));
-  CHECK(db.blob("SELECT vector_int8(?, 'max')", {text_p(json_of(v))}) == bytes_of(expected));
-  CHECK(db.text("SELECT vector_type(vector_int8(vector(?)))", {blob_p(v)}) == "int8");
+  CHECK(db.blob("SELECT vector_int8(vector(?))", {Value::blob(bytes_of(v))}) == bytes_of(expected));
+  CHECK(db.blob("SELECT vector_int8(vector(?), 'max')", {Value::blob(bytes_of(v))}) == bytes_of(expected));
+  CHECK(db.blob("SELECT vector_int8(?, 'max')", {Value::text(json_of(v))}) == bytes_of(expected));
+  CHECK(db.text("SELECT vector_type(vector_int8(vector(?)))", {Value::blob(bytes_of(v))}) == "int8");
   // With a scaling argument a bare blob is float32 to quantize.
-  CHECK(db.blob("SELECT vector_int8(?, 'max')", {blob_p(v)}) == bytes_of(expected));
+  CHECK(db.blob("SELECT vector_int8(?, 'max')", {Value::blob(bytes_of(v))}) == bytes_of(expected));
 
   std::vector<float> u = random_floats(rng, 64, -1.0f, 1.0f);
   u[0] = 1;
   u[1] = -1;
   std::vector<int8_t> unit(u.size());
   for (size_t i = 0; i < u.size(); ++i) unit[i] = static_cast<int8_t>(std::nearbyint(u[i] * 127.0));
-  CHECK(db.blob("SELECT vector_int8(vector(?), 'unit')", {blob_p(u)}) == bytes_of(unit));
-  CHECK(db.blob("SELECT vector_int8(?, 'unit')", {text_p(json_of(u))}) == bytes_of(unit));
+  CHECK(db.blob("SELECT vector_int8(vector(?), 'unit')", {Value::blob(bytes_of(u))}) == bytes_of(unit));
+  CHECK(db.blob("SELECT vector_int8(?, 'unit')", {Value::text(json_of(u))}) == bytes_of(unit));
   CHECK(unit[0] == 127);
   CHECK(unit[1] == -127);
 
@@ -499,8 +375,8 @@ TEST_CASE("vector_bit packs signs LSB first and keeps bare blobs", "[functions]"
   Bytes expected(32, 0);
   for (size_t i = 0; i < v.size(); ++i)
     if (v[i] > 0) expected[i / 8] |= static_cast<unsigned char>(1u << (i % 8));
-  CHECK(db.blob("SELECT vector_bit(vector(?))", {blob_p(v)}) == expected);
-  CHECK(db.blob("SELECT vector_bit(?)", {text_p(json_of(v))}) == expected);
+  CHECK(db.blob("SELECT vector_bit(vector(?))", {Value::blob(bytes_of(v))}) == expected);
+  CHECK(db.blob("SELECT vector_bit(?)", {Value::text(json_of(v))}) == expected);
 
   CHECK(db.error("SELECT vector_bit('[1,0,0]')") == "vector_bit: a bit vector needs a multiple of 8 dimensions, got 3");
   CHECK(db.error("SELECT vector_bit(vector('[1,2,3]'))") ==
@@ -522,16 +398,16 @@ TEST_CASE("vector_to_json, vector_dims and vector_type read every type", "[funct
 
   std::mt19937 rng(4);
   std::vector<float> v = random_floats(rng, 100, -1e10f, 1e10f);
-  std::string json = db.text("SELECT vector_to_json(?)", {blob_p(v)});
-  CHECK(db.blob("SELECT vector(?)", {text_p(json)}) == bytes_of(v));  // bit-exact round trip
+  std::string json = db.text("SELECT vector_to_json(?)", {Value::blob(bytes_of(v))});
+  CHECK(db.blob("SELECT vector(?)", {Value::text(json)}) == bytes_of(v));  // bit-exact round trip
 
   CHECK(db.integer("SELECT vector_dims('[1,2,3]')") == 3);
-  CHECK(db.integer("SELECT vector_dims(?)", {blob_p(v)}) == 100);
+  CHECK(db.integer("SELECT vector_dims(?)", {Value::blob(bytes_of(v))}) == 100);
   CHECK(db.integer("SELECT vector_dims(vector_int8('[1,2,3,4]'))") == 4);
   CHECK(db.integer("SELECT vector_dims(vector_bit(X'FFFF0000'))") == 32);
 
   // A bare blob bound from C, JSON text and vector() are float32.
-  CHECK(db.text("SELECT vector_type(?)", {blob_p(Bytes{1, 2, 3, 4})}) == "float32");
+  CHECK(db.text("SELECT vector_type(?)", {Value::blob(Bytes{1, 2, 3, 4})}) == "float32");
   CHECK(db.text("SELECT vector_type('[1]')") == "float32");
   CHECK(db.text("SELECT vector_type(vector('[1]'))") == "float32");
   CHECK(db.text("SELECT vector_type(vector_int8('[1,2]'))") == "int8");
@@ -568,15 +444,15 @@ TEST_CASE("vector_norm and vector_normalize", "[functions]") {
   std::vector<float> v = random_floats(rng, 384);
   double norm = norm_ref(v);
   // The SIMD kernels accumulate float32 in float32: float precision, not double.
-  CHECK(db.real("SELECT vector_norm(?)", {blob_p(v)}) == Approx(norm).epsilon(1e-6));
+  CHECK(db.real("SELECT vector_norm(?)", {Value::blob(bytes_of(v))}) == Approx(norm).epsilon(1e-6));
   CHECK(db.real("SELECT vector_norm('[3, 4]')") == 5.0);
   CHECK(db.real("SELECT vector_norm(vector_int8('[-128, 0]'))") == 128.0);
   CHECK(db.real("SELECT vector_norm('[0, 0]')") == 0.0);
 
-  std::vector<float> unit = db.floats("SELECT vector_normalize(?)", {blob_p(v)});
+  std::vector<float> unit = db.floats("SELECT vector_normalize(?)", {Value::blob(bytes_of(v))});
   REQUIRE(unit.size() == v.size());
   for (size_t i = 0; i < v.size(); ++i) CHECK(unit[i] == Approx(v[i] / norm).epsilon(1e-6));
-  CHECK(db.real("SELECT vector_norm(vector_normalize(?))", {blob_p(v)}) == Approx(1.0).epsilon(1e-6));
+  CHECK(db.real("SELECT vector_norm(vector_normalize(?))", {Value::blob(bytes_of(v))}) == Approx(1.0).epsilon(1e-6));
   CHECK(db.floats("SELECT vector_normalize(vector_int8('[3, -4]'))") == std::vector<float>{0.6f, -0.8f});
   CHECK(db.text("SELECT vector_type(vector_normalize(vector_int8('[3, -4]')))") == "float32");
 
@@ -589,9 +465,9 @@ TEST_CASE("vector_add, vector_sub and vector_scale", "[functions]") {
   Db db;
   std::mt19937 rng(6);
   std::vector<float> a = random_floats(rng, 200, -50, 50), b = random_floats(rng, 200, -50, 50);
-  std::vector<float> sum = db.floats("SELECT vector_add(?, ?)", {blob_p(a), blob_p(b)});
-  std::vector<float> diff = db.floats("SELECT vector_sub(?, ?)", {blob_p(a), text_p(json_of(b))});
-  std::vector<float> scaled = db.floats("SELECT vector_scale(?, -0.75)", {blob_p(a)});
+  std::vector<float> sum = db.floats("SELECT vector_add(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(b))});
+  std::vector<float> diff = db.floats("SELECT vector_sub(?, ?)", {Value::blob(bytes_of(a)), Value::text(json_of(b))});
+  std::vector<float> scaled = db.floats("SELECT vector_scale(?, -0.75)", {Value::blob(bytes_of(a))});
   REQUIRE(sum.size() == a.size());
   REQUIRE(diff.size() == a.size());
   REQUIRE(scaled.size() == a.size());
@@ -624,7 +500,7 @@ TEST_CASE("vector_add, vector_sub and vector_scale", "[functions]") {
   CHECK(db.error("SELECT vector_scale('[1]', X'00')") == "vector_scale: scale factor must be a number, got blob");
   CHECK(db.error("SELECT vector_scale(vector_bit(X'01'), 2)") == "vector_scale: not defined for bit vectors");
   CHECK(db.error("SELECT vector_scale('[1]', 1e999)") == "vector_scale: scale factor is not finite");
-  CHECK(db.floats("SELECT vector_scale('[2]', ?)", {real_p(0.25)}) == std::vector<float>{0.5f});
+  CHECK(db.floats("SELECT vector_scale('[2]', ?)", {Value::real(0.25)}) == std::vector<float>{0.5f});
 }
 
 TEST_CASE("vector_slice cuts any type from start up to end", "[functions]") {
@@ -639,7 +515,8 @@ TEST_CASE("vector_slice cuts any type from start up to end", "[functions]") {
   // Matryoshka truncation of a stored 1536-dim embedding to its first 256.
   std::mt19937 rng(7);
   std::vector<float> v = random_floats(rng, 1536);
-  CHECK(db.floats("SELECT vector_slice(?, 0, 256)", {blob_p(v)}) == std::vector<float>(v.begin(), v.begin() + 256));
+  CHECK(db.floats("SELECT vector_slice(?, 0, 256)", {Value::blob(bytes_of(v))}) ==
+        std::vector<float>(v.begin(), v.begin() + 256));
 
   CHECK(db.error("SELECT vector_slice('[0,1,2,3,4]', 2, 2)") ==
         "vector_slice: slice [2, 2) is not a non-empty range within 0..5");
@@ -665,17 +542,17 @@ TEST_CASE("vector_mean is the centroid of a group", "[functions]") {
   for (int row = 0; row < 90; ++row) {
     int grp = row % 3;
     if (row % 7 == 0) {  // NULL rows are skipped, not counted
-      REQUIRE(db.run("INSERT INTO t(grp, v) VALUES (?, NULL)", {int_p(grp)}).ok);
+      REQUIRE(db.run("INSERT INTO t(grp, v) VALUES (?, NULL)", {Value::integer(grp)}).ok());
       continue;
     }
     std::vector<float> v = random_floats(rng, dims, -10, 10);
     for (size_t i = 0; i < dims; ++i) sums[grp][i] += v[i];
     counts[grp]++;
-    REQUIRE(db.run("INSERT INTO t(grp, v) VALUES (?, ?)", {int_p(grp), blob_p(v)}).ok);
+    REQUIRE(db.run("INSERT INTO t(grp, v) VALUES (?, ?)", {Value::integer(grp), Value::blob(bytes_of(v))}).ok());
   }
   for (int grp = 0; grp < 3; ++grp) {
     INFO("group " << grp);
-    std::vector<float> mean = db.floats("SELECT vector_mean(v) FROM t WHERE grp = ?", {int_p(grp)});
+    std::vector<float> mean = db.floats("SELECT vector_mean(v) FROM t WHERE grp = ?", {Value::integer(grp)});
     REQUIRE(mean.size() == dims);
     for (size_t i = 0; i < dims; ++i) CHECK(mean[i] == Approx(sums[grp][i] / counts[grp]).epsilon(1e-6).margin(1e-6));
   }
@@ -717,7 +594,7 @@ TEST_CASE("vector_mean refuses to mix element types in one group", "[functions]"
   CHECK(db.error("SELECT vector_add(vector_int8('[1,2]'), vector('[3,4]'))") ==
         "vector_add: type mismatch: int8 vs float32");
   Result r = db.run(mixed);
-  CHECK_FALSE(r.ok);
+  CHECK_FALSE(r.ok());
   CHECK(r.error.find("vector_mean: type mismatch") == 0);
 }
 
@@ -727,7 +604,7 @@ TEST_CASE("vector_mean frees its state when a group fails", "[functions]") {
   db.exec("INSERT INTO t VALUES ('[1,2,3]'), ('[1,2]')");
   db.run("SELECT vector_mean(v) FROM t");  // warm up: schema and statement memory
   sqlite3_int64 before = sqlite3_memory_used();
-  for (int i = 0; i < 20; ++i) CHECK_FALSE(db.run("SELECT vector_mean(v) FROM t").ok);
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(db.run("SELECT vector_mean(v) FROM t").ok());
   CHECK(sqlite3_memory_used() == before);
 }
 
@@ -743,15 +620,17 @@ TEST_CASE("float32 distances match a brute-force reference", "[functions]") {
     const double similarity = dot / (na * nb);
     const double cos_tol = kRelTol * (abs_dot / (na * nb) + std::fabs(similarity)) + 1e-12;
     // Blob and JSON arguments are interchangeable.
-    std::vector<Param> blobs = {blob_p(a), blob_p(b)}, mixed = {text_p(json_of(a)), blob_p(b)};
+    std::vector<Value> blobs = {Value::blob(bytes_of(a)), Value::blob(bytes_of(b))},
+                       mixed = {Value::text(json_of(a)), Value::blob(bytes_of(b))};
     for (const auto& args : {blobs, mixed}) {
       CHECK(std::fabs(db.real("SELECT dot_product(?, ?)", args) - dot) <= kRelTol * abs_dot + 1e-12);
       CHECK(db.real("SELECT l2_distance(?, ?)", args) == Approx(l2_ref(a, b)).epsilon(kRelTol));
       CHECK(std::fabs(db.real("SELECT cosine_similarity(?, ?)", args) - similarity) <= cos_tol);
       CHECK(std::fabs(db.real("SELECT cosine_distance(?, ?)", args) - (1 - similarity)) <= cos_tol);
     }
-    CHECK(db.real("SELECT l2_distance(?, ?)", {blob_p(a), blob_p(a)}) == 0.0);
-    CHECK(db.real("SELECT cosine_distance(?, ?)", {blob_p(a), blob_p(a)}) == Approx(0.0).margin(1e-6));
+    CHECK(db.real("SELECT l2_distance(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(a))}) == 0.0);
+    CHECK(db.real("SELECT cosine_distance(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(a))}) ==
+          Approx(0.0).margin(1e-6));
   }
   CHECK(db.real("SELECT dot_product('[1,2,3]', '[4,5,6]')") == 32.0);
   CHECK(db.real("SELECT l2_distance('[0,0]', '[3,4]')") == 5.0);
@@ -768,7 +647,7 @@ TEST_CASE("int8 distances are exact", "[functions]") {
     INFO("dims " << dims);
     std::vector<int8_t> a = random_int8(rng, dims), b = random_int8(rng, dims);
     a[0] = b[0] = 1;  // neither is a zero vector
-    std::vector<Param> args = {text_p(json_of(a)), blob_p(bytes_of(b))};
+    std::vector<Value> args = {Value::text(json_of(a)), Value::blob(bytes_of(b))};
     const std::string ia = "vector_int8(?1)", ib = "vector_int8(?2)";
     CHECK(db.real("SELECT dot_product(" + ia + ", " + ib + ")", args) == dot_ref(a, b));
     CHECK(db.real("SELECT l2_distance(" + ia + ", " + ib + ")", args) == l2_ref(a, b));
@@ -810,10 +689,10 @@ TEST_CASE("distance functions reject mismatched, zero and bit vectors", "[functi
     CHECK(db.error(std::string("SELECT ") + fn + "('[1]', 2.0)") ==
           std::string(fn) + ": expected a vector (a BLOB or JSON array text), got real");
     CHECK(db.error(std::string("SELECT ") + fn + "(?, '[1,2]')",
-                   {blob_p(std::vector<float>{1, std::numeric_limits<float>::quiet_NaN()})}) ==
+                   {Value::blob(bytes_of(std::vector<float>{1, std::numeric_limits<float>::quiet_NaN()}))}) ==
           std::string(fn) + ": element 1 is NaN");
     CHECK(db.error(std::string("SELECT ") + fn + "('[1,2]', ?)",
-                   {blob_p(std::vector<float>{std::numeric_limits<float>::infinity(), 1})}) ==
+                   {Value::blob(bytes_of(std::vector<float>{std::numeric_limits<float>::infinity(), 1}))}) ==
           std::string(fn) + ": element 0 is infinite");
   }
 }
@@ -848,8 +727,8 @@ TEST_CASE("hamming_distance counts differing bits of bit vectors", "[functions]"
     for (size_t i = 0; i < bytes; ++i)
       for (int bit = 0; bit < 8; ++bit) expected += ((a[i] ^ b[i]) >> bit) & 1;
     INFO("bytes " << bytes);
-    CHECK(db.integer("SELECT hamming_distance(?, ?)", {blob_p(a), blob_p(b)}) == expected);
-    CHECK(db.integer("SELECT hamming_distance(vector_bit(?), ?)", {blob_p(a), blob_p(b)}) == expected);
+    CHECK(db.integer("SELECT hamming_distance(?, ?)", {Value::blob(a), Value::blob(b)}) == expected);
+    CHECK(db.integer("SELECT hamming_distance(vector_bit(?), ?)", {Value::blob(a), Value::blob(b)}) == expected);
   }
 
   CHECK(db.error("SELECT hamming_distance(X'FF', X'FFFF')") ==
@@ -901,21 +780,21 @@ TEST_CASE("NULL in any argument position gives NULL", "[functions]") {
     };
     INFO("call " << sql(-1));
     Result valid = db.run(sql(-1));
-    CHECK(valid.ok);
-    CHECK(valid.type != SQLITE_NULL);  // the control: without NULL there is a value
+    CHECK(valid.ok());
+    CHECK(first(valid).type != SQLITE_NULL);  // the control: without NULL there is a value
     for (size_t i = 0; i < call.args.size(); ++i) {
       INFO("NULL at argument " << i);
       Result r = db.run(sql(static_cast<int>(i)));
       CHECK(r.error == "");
-      CHECK(r.has_row);
-      CHECK(r.type == SQLITE_NULL);
+      CHECK_FALSE(r.rows.empty());
+      CHECK(first(r).type == SQLITE_NULL);
       // Bound NULLs behave the same as literal ones.
       std::string bound = sql(static_cast<int>(i));
       bound.replace(bound.find("NULL"), 4, "?");
-      Result b = db.run(bound, {null_p()});
+      Result b = db.run(bound, {Value::null()});
       CHECK(b.error == "");
-      CHECK(b.has_row);
-      CHECK(b.type == SQLITE_NULL);
+      CHECK_FALSE(b.rows.empty());
+      CHECK(first(b).type == SQLITE_NULL);
     }
   }
 }
@@ -926,7 +805,7 @@ TEST_CASE("the DESIGN column declaration rejects wrong dimensions in a STRICT ta
   Db db;
   db.exec("CREATE TABLE docs(id INTEGER PRIMARY KEY, embedding BLOB CHECK (vector_dims(embedding) = 3)) STRICT");
   db.exec("INSERT INTO docs(embedding) VALUES (vector('[1,2,3]'))");
-  CHECK(db.run("INSERT INTO docs(embedding) VALUES (?)", {blob_p(std::vector<float>{4, 5, 6})}).ok);
+  CHECK(db.run("INSERT INTO docs(embedding) VALUES (?)", {Value::blob(bytes_of(std::vector<float>{4, 5, 6}))}).ok());
   CHECK(db.error("INSERT INTO docs(embedding) VALUES (vector('[1,2]'))") ==
         "CHECK constraint failed: vector_dims(embedding) = 3");
   // Invalid blobs fail the CHECK's function call itself.
@@ -1021,14 +900,14 @@ TEST_CASE("vectors of up to kMaxDims dimensions are accepted, not one more", "[f
   Db db;
   const int64_t max = quiver::kMaxDims;
   const std::string max_text = std::to_string(max);
-  CHECK(db.integer("SELECT vector_dims(vector(zeroblob(?)))", {int_p(4 * max)}) == max);
-  CHECK(db.error("SELECT vector_dims(vector(zeroblob(?)))", {int_p(4 * (max + 1))}) ==
+  CHECK(db.integer("SELECT vector_dims(vector(zeroblob(?)))", {Value::integer(4 * max)}) == max);
+  CHECK(db.error("SELECT vector_dims(vector(zeroblob(?)))", {Value::integer(4 * (max + 1))}) ==
         "vector: " + std::to_string(max + 1) + " dimensions exceed the maximum of " + max_text);
-  CHECK(db.integer("SELECT vector_dims(vector_int8(zeroblob(?)))", {int_p(max)}) == max);
-  CHECK(db.error("SELECT vector_int8(zeroblob(?))", {int_p(max + 1)}) ==
+  CHECK(db.integer("SELECT vector_dims(vector_int8(zeroblob(?)))", {Value::integer(max)}) == max);
+  CHECK(db.error("SELECT vector_int8(zeroblob(?))", {Value::integer(max + 1)}) ==
         "vector_int8: " + std::to_string(max + 1) + " dimensions exceed the maximum of " + max_text);
-  CHECK(db.integer("SELECT vector_dims(vector_bit(zeroblob(?)))", {int_p(max / 8)}) == max);
-  CHECK(db.error("SELECT vector_bit(zeroblob(?))", {int_p(max / 8 + 1)}) ==
+  CHECK(db.integer("SELECT vector_dims(vector_bit(zeroblob(?)))", {Value::integer(max / 8)}) == max);
+  CHECK(db.error("SELECT vector_bit(zeroblob(?))", {Value::integer(max / 8 + 1)}) ==
         "vector_bit: " + std::to_string(max + 8) + " dimensions exceed the maximum of " + max_text);
 
   // JSON text at and beyond the limit.
@@ -1037,8 +916,8 @@ TEST_CASE("vectors of up to kMaxDims dimensions are accepted, not one more", "[f
     for (int64_t i = 1; i < n; ++i) s += ",1";
     return s + "]";
   };
-  CHECK(db.integer("SELECT vector_dims(?)", {text_p(ones(max))}) == max);
-  CHECK(db.error("SELECT vector_dims(?)", {text_p(ones(max + 1))}) ==
+  CHECK(db.integer("SELECT vector_dims(?)", {Value::text(ones(max))}) == max);
+  CHECK(db.error("SELECT vector_dims(?)", {Value::text(ones(max + 1))}) ==
         "vector_dims: more than " + max_text + " dimensions");
 
   // Distances at the limit against the brute-force reference.
@@ -1046,13 +925,15 @@ TEST_CASE("vectors of up to kMaxDims dimensions are accepted, not one more", "[f
   std::vector<float> a = random_floats(rng, max), b = random_floats(rng, max);
   const double similarity = dot_ref(a, b) / (norm_ref(a) * norm_ref(b));
   const double cos_tol = kRelTol * (abs_dot_ref(a, b) / (norm_ref(a) * norm_ref(b)) + std::fabs(similarity));
-  CHECK(std::fabs(db.real("SELECT cosine_similarity(?, ?)", {blob_p(a), blob_p(b)}) - similarity) <= cos_tol);
-  CHECK(std::fabs(db.real("SELECT dot_product(?, ?)", {blob_p(a), blob_p(b)}) - dot_ref(a, b)) <=
-        kRelTol * abs_dot_ref(a, b));
-  CHECK(db.real("SELECT l2_distance(?, ?)", {blob_p(a), blob_p(b)}) == Approx(l2_ref(a, b)).epsilon(kRelTol));
+  CHECK(std::fabs(db.real("SELECT cosine_similarity(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(b))}) -
+                  similarity) <= cos_tol);
+  CHECK(std::fabs(db.real("SELECT dot_product(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(b))}) -
+                  dot_ref(a, b)) <= kRelTol * abs_dot_ref(a, b));
+  CHECK(db.real("SELECT l2_distance(?, ?)", {Value::blob(bytes_of(a)), Value::blob(bytes_of(b))}) ==
+        Approx(l2_ref(a, b)).epsilon(kRelTol));
 
   std::vector<int8_t> lows(max, -128), highs(max, 127);
-  std::vector<Param> ints = {blob_p(bytes_of(lows)), blob_p(bytes_of(highs))};
+  std::vector<Value> ints = {Value::blob(bytes_of(lows)), Value::blob(bytes_of(highs))};
   CHECK(db.real("SELECT l2_distance(vector_int8(?1), vector_int8(?2))", ints) ==
         std::sqrt(static_cast<double>(max) * 255 * 255));
   CHECK(db.real("SELECT dot_product(vector_int8(?1), vector_int8(?1))", ints) == static_cast<double>(max) * 16384);

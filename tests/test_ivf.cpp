@@ -12,13 +12,11 @@
 //   - ROLLBACK of a rebuild, and a second connection seeing one;
 //   - LIMIT / OFFSET streams and correlated KNN through the index.
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -30,126 +28,21 @@
 #include <vector>
 
 #include "quiver.h"
+#include "support/db.h"
+#include "support/sql.h"
+#include "support/temp_file.h"
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
+using quiver_test::Bytes;
+using quiver_test::Db;
+using quiver_test::Row;
+using quiver_test::Rows;
+using quiver_test::TempFile;
+using quiver_test::Value;
 
-// ---- a connection ---------------------------------------------------------------
-
-struct Value {
-  int type = SQLITE_NULL;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;  // text, or a blob's bytes
-};
-using Row = std::vector<Value>;
-using Rows = std::vector<Row>;
-
-Value int_v(int64_t x) {
-  Value v;
-  v.type = SQLITE_INTEGER;
-  v.i = x;
-  return v;
-}
-Value real_v(double x) {
-  Value v;
-  v.type = SQLITE_FLOAT;
-  v.d = x;
-  return v;
-}
-Value text_v(std::string x) {
-  Value v;
-  v.type = SQLITE_TEXT;
-  v.s = std::move(x);
-  return v;
-}
-Value blob_v(const Bytes& b) {
-  Value v;
-  v.type = SQLITE_BLOB;
-  v.s.assign(b.begin(), b.end());
-  return v;
-}
-
-void bind_all(sqlite3_stmt* stmt, const std::vector<Value>& params) {
-  for (size_t p = 0; p < params.size(); ++p) {
-    int slot = static_cast<int>(p + 1);
-    const Value& v = params[p];
-    switch (v.type) {
-      case SQLITE_INTEGER: sqlite3_bind_int64(stmt, slot, v.i); break;
-      case SQLITE_FLOAT: sqlite3_bind_double(stmt, slot, v.d); break;
-      case SQLITE_TEXT: sqlite3_bind_text(stmt, slot, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT); break;
-      case SQLITE_BLOB: sqlite3_bind_blob(stmt, slot, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT); break;
-      default: sqlite3_bind_null(stmt, slot); break;
-    }
-  }
-}
-
-class Db {
- public:
-  explicit Db(const std::string& path = ":memory:") {
-    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
-    REQUIRE(quiver_register(db_) == SQLITE_OK);
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  sqlite3* handle() const { return db_; }
-
-  // The error message of a statement, "" on success; rows into *out.
-  std::string run(const std::string& sql, const std::vector<Value>& params = {}, Rows* out = nullptr) const {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return sqlite3_errmsg(db_);
-    bind_all(stmt, params);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      if (!out) continue;
-      Row row;
-      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-        Value v;
-        v.type = sqlite3_column_type(stmt, c);
-        if (v.type == SQLITE_INTEGER) v.i = sqlite3_column_int64(stmt, c);
-        if (v.type == SQLITE_FLOAT) v.d = sqlite3_column_double(stmt, c);
-        if (v.type == SQLITE_TEXT || v.type == SQLITE_BLOB) {
-          const char* p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
-          v.s.assign(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-        }
-        row.push_back(std::move(v));
-      }
-      out->push_back(std::move(row));
-    }
-    std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE || !error.empty() ? error : "error";
-  }
-  void exec(const std::string& sql, const std::vector<Value>& params = {}) const {
-    INFO("sql: " << sql);
-    REQUIRE(run(sql, params) == "");
-  }
-  Rows query(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows rows;
-    INFO("sql: " << sql);
-    REQUIRE(run(sql, params, &rows) == "");
-    return rows;
-  }
-  int64_t integer(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows rows = query(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(rows.size() == 1);
-    REQUIRE(rows[0][0].type == SQLITE_INTEGER);
-    return rows[0][0].i;
-  }
-  std::string error(const std::string& sql, const std::vector<Value>& params = {}) const {
-    std::string e = run(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(e != "");
-    return e;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
+// Two connections to one file wait up to 5 s for each other's locks.
+constexpr int kBusyTimeoutMs = 5000;
 
 // ---- vectors and a mirror of a table ----------------------------------------------
 
@@ -251,15 +144,15 @@ class Table {
     std::string sql = "SELECT rowid, distance FROM " + name_ + " WHERE embedding MATCH ?1 AND k = ?2" +
                       (probes > 0 ? " AND probes = ?3" : "") + (where.empty() ? "" : " AND " + where) +
                       " ORDER BY distance";
-    std::vector<Value> params{blob_v(q), int_v(k)};
-    if (probes > 0) params.push_back(int_v(probes));
+    std::vector<Value> params{Value::blob(q), Value::integer(k)};
+    if (probes > 0) params.push_back(Value::integer(probes));
     return hits(db_.query(sql, params));
   }
   std::vector<Hit> range(const Bytes& q, double bound, int64_t probes) const {
     std::string sql = "SELECT rowid, distance FROM " + name_ + " WHERE embedding MATCH ?1 AND distance < ?2" +
                       (probes > 0 ? " AND probes = ?3" : "");
-    std::vector<Value> params{blob_v(q), real_v(bound)};
-    if (probes > 0) params.push_back(int_v(probes));
+    std::vector<Value> params{Value::blob(q), Value::real(bound)};
+    if (probes > 0) params.push_back(Value::integer(probes));
     return hits(db_.query(sql, params));
   }
   static std::vector<Hit> hits(const Rows& rows) {
@@ -319,7 +212,7 @@ class Table {
   // The list a row is stored in, read from the shadow tables.
   int64_t list_of(int64_t rowid) const {
     return db_.integer("SELECT c.list FROM " + name_ + "_rows r JOIN " + name_ + "_chunks c ON c.id = r.chunk WHERE r.rowid = ?1",
-                       {int_v(rowid)});
+                       {Value::integer(rowid)});
   }
 
  private:
@@ -341,7 +234,7 @@ Stats stats(const Db& db, const std::string& table) {
   Rows r = db.query(
       "SELECT rows, \"index\", lists, probes, min_list, median_list, max_list, trained_rows, changed, trained_spread, "
       "spread FROM quiver_stats(?1)",
-      {text_v(table)});
+      {Value::text(table)});
   REQUIRE(r.size() == 1);
   const Row& x = r[0];
   for (int c : {0, 2, 3, 4, 5, 6, 7, 8}) REQUIRE(x[c].type == SQLITE_INTEGER);
@@ -460,20 +353,6 @@ void require_exact_at_all_lists(const Table& t, const std::vector<Bytes>& querie
 
 // A database file removed (with its journal) when the test ends, failed or
 // not; declare it before the connections so that they close first.
-struct TempFile {
-  std::string path;
-  TempFile() {
-    char name[] = "/tmp/quiver_ivf_XXXXXX";
-    int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    close(fd);
-    path = name;
-  }
-  ~TempFile() {
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  }
-};
-
 }  // namespace
 
 // ---- recall and exactness ------------------------------------------------------------
@@ -793,7 +672,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   for (int64_t id = 1; id <= 3000; id += 7) gone.push_back(id);
   db.exec("BEGIN");
   for (int64_t id : gone) {
-    db.exec("DELETE FROM t WHERE rowid = ?1", {int_v(id)});
+    db.exec("DELETE FROM t WHERE rowid = ?1", {Value::integer(id)});
   }
   db.exec("COMMIT");
   std::vector<Bytes> gone_vectors;
@@ -804,7 +683,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   verify("deletes");
   for (size_t i = 0; i < gone.size(); i += 5) {
     for (const Hit& h : t.knn(gone_vectors[i], 20, 16)) REQUIRE(std::find(gone.begin(), gone.end(), h.rowid) == gone.end());
-    REQUIRE(db.integer("SELECT count(*) FROM t WHERE rowid = ?1", {int_v(gone[i])}) == 0);
+    REQUIRE(db.integer("SELECT count(*) FROM t WHERE rowid = ?1", {Value::integer(gone[i])}) == 0);
   }
 
   // UPDATE of a vector: moved to a far centre, the row changes list and a
@@ -817,7 +696,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
     std::normal_distribution<float> g(0, 0.05f);
     for (float& x : v) x += g(rng);
     int64_t before = t.list_of(id);
-    db.exec("UPDATE t SET embedding = ?1 WHERE rowid = ?2", {blob_v(f32_bytes(v)), int_v(id)});
+    db.exec("UPDATE t SET embedding = ?1 WHERE rowid = ?2", {Value::blob(f32_bytes(v)), Value::integer(id)});
     t.mirror()[id].vector = f32_bytes(v);
     int64_t after = t.list_of(id);
     if (after != before) {
@@ -844,7 +723,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   {
     int64_t id = 1001;
     int64_t before = t.list_of(id);
-    db.exec("UPDATE t SET embedding = embedding WHERE rowid = ?1", {int_v(id)});
+    db.exec("UPDATE t SET embedding = embedding WHERE rowid = ?1", {Value::integer(id)});
     REQUIRE(t.list_of(id) == before);
     verify("an identical vector");
   }
@@ -861,7 +740,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   {
     std::vector<float> v = c.point(rng);
     REQUIRE(t.rows().count(1600) == 1);
-    db.exec("UPDATE t SET rowid = 200000, embedding = ?1 WHERE rowid = 1600", {blob_v(f32_bytes(v))});
+    db.exec("UPDATE t SET rowid = 200000, embedding = ?1 WHERE rowid = 1600", {Value::blob(f32_bytes(v))});
     t.mirror()[200000] = Entry{f32_bytes(v), t.mirror().at(1600).tag};
     t.mirror().erase(1600);
     ++changed;
@@ -888,7 +767,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   for (int64_t id = 1800; id < 1850; ++id) {
     std::vector<float> v = c.point(rng);
     db.exec("INSERT OR REPLACE INTO t(rowid, embedding, tag, n) VALUES (?1, ?2, 'replaced', ?1)",
-            {int_v(id), blob_v(f32_bytes(v))});
+            {Value::integer(id), Value::blob(f32_bytes(v))});
     t.mirror()[id] = Entry{f32_bytes(v), "replaced"};
     ++changed;
   }
@@ -896,7 +775,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   verify("INSERT OR REPLACE");
   REQUIRE(db.integer("SELECT count(*) FROM t WHERE tag = 'replaced'") == 50);
   // Plain INSERT onto an existing rowid fails and changes nothing.
-  REQUIRE(db.error("INSERT INTO t(rowid, embedding) VALUES (1800, ?1)", {blob_v(queries[0])}).find("UNIQUE") !=
+  REQUIRE(db.error("INSERT INTO t(rowid, embedding) VALUES (1800, ?1)", {Value::blob(queries[0])}).find("UNIQUE") !=
           std::string::npos);
   verify("a failed insert");
 
@@ -905,7 +784,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
     std::vector<float> v = c.point(rng);
     std::string bad = "[1, 2]";
     REQUIRE(db.error("INSERT INTO t(rowid, embedding) VALUES (300001, ?1), (300002, ?2)",
-                     {blob_v(f32_bytes(v)), text_v(bad)})
+                     {Value::blob(f32_bytes(v)), Value::text(bad)})
                 .find("dimension") != std::string::npos);
     verify("a failed multi-row insert");
   }
@@ -913,7 +792,7 @@ TEST_CASE("ivf: inserts, deletes and updates after training keep every row in it
   // Automatic rowids after training.
   {
     std::vector<float> v = c.point(rng);
-    db.exec("INSERT INTO t(embedding, tag) VALUES (?1, 'auto')", {blob_v(f32_bytes(v))});
+    db.exec("INSERT INTO t(embedding, tag) VALUES (?1, 'auto')", {Value::blob(f32_bytes(v))});
     int64_t id = db.integer("SELECT rowid FROM t WHERE tag = 'auto'");
     REQUIRE(id == t.rows().rbegin()->first + 1);
     t.mirror()[id] = Entry{f32_bytes(v), "auto"};
@@ -1032,7 +911,7 @@ TEST_CASE("ivf: a selective filter still returns k rows, exactly the nearest at 
   }
   // LIMIT instead of k, streaming: as many rows as asked for.
   Rows limited = db.query("SELECT rowid FROM t WHERE embedding MATCH ?1 AND probes = 1 AND tag = 'rare' ORDER BY distance LIMIT 25",
-                          {blob_v(queries[0])});
+                          {Value::blob(queries[0])});
   REQUIRE(limited.size() == 25);
 }
 
@@ -1083,7 +962,7 @@ TEST_CASE("ivf: range queries are exact at probes = lists and grow with probes",
     // With k as well: the k nearest within the bound.
     std::vector<Hit> both = Table::hits(db.query(
         "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance < ?2 AND k = 5 AND probes = 32",
-        {blob_v(queries[i]), real_v(bound)}));
+        {Value::blob(queries[i]), Value::real(bound)}));
     t.require_exact(queries[i], both, t.brute(queries[i], 5));
   }
   // For most queries one list does not hold the whole ball.
@@ -1095,7 +974,7 @@ TEST_CASE("ivf: range queries are exact at probes = lists and grow with probes",
 namespace {
 
 int64_t rowid_at(const Db& db, const std::string& table, int64_t chunk, int64_t slot) {
-  Rows r = db.query("SELECT rowids FROM " + table + "_vectors WHERE id = ?1", {int_v(chunk)});
+  Rows r = db.query("SELECT rowids FROM " + table + "_vectors WHERE id = ?1", {Value::integer(chunk)});
   REQUIRE(r.size() == 1);
   int64_t id;
   std::memcpy(&id, r[0][0].s.data() + 8 * slot, 8);
@@ -1130,7 +1009,7 @@ TEST_CASE("ivf: integrity-check finds rows in the wrong list and a wrong row cou
 
   SECTION("a chunk moved to another list") {
     db.exec("BEGIN");
-    db.exec("UPDATE t_chunks SET list = ?1 WHERE id = ?2", {int_v((big_list + 1) % 8), int_v(big)});
+    db.exec("UPDATE t_chunks SET list = ?1 WHERE id = ?2", {Value::integer((big_list + 1) % 8), Value::integer(big)});
     std::string e = integrity_error(db, "t");
     INFO(e);
     REQUIRE(contains(e, "quiver: corrupt index:"));
@@ -1139,7 +1018,7 @@ TEST_CASE("ivf: integrity-check finds rows in the wrong list and a wrong row cou
   }
   SECTION("a chunk moved to a list that does not exist") {
     db.exec("BEGIN");
-    db.exec("UPDATE t_chunks SET list = 99 WHERE id = ?1", {int_v(big)});
+    db.exec("UPDATE t_chunks SET list = 99 WHERE id = ?1", {Value::integer(big)});
     std::string e = integrity_error(db, "t");
     INFO(e);
     REQUIRE(contains(e, "in list 99"));
@@ -1147,17 +1026,20 @@ TEST_CASE("ivf: integrity-check finds rows in the wrong list and a wrong row cou
   }
   SECTION("two vectors swapped between lists") {
     db.exec("BEGIN");
-    Rows a = db.query("SELECT vectors FROM t_vectors WHERE id = ?1", {int_v(big)});
-    Rows b = db.query("SELECT vectors FROM t_vectors WHERE id = ?1", {int_v(other)});
+    Rows a = db.query("SELECT vectors FROM t_vectors WHERE id = ?1", {Value::integer(big)});
+    Rows b = db.query("SELECT vectors FROM t_vectors WHERE id = ?1", {Value::integer(other)});
     std::string va = a[0][0].s, vb = b[0][0].s;
     std::swap_ranges(va.begin(), va.begin() + 32, vb.begin());  // slot 0: 8 floats
-    db.exec("UPDATE t_vectors SET vectors = ?1 WHERE id = ?2", {blob_v(Bytes(va.begin(), va.end())), int_v(big)});
-    db.exec("UPDATE t_vectors SET vectors = ?1 WHERE id = ?2", {blob_v(Bytes(vb.begin(), vb.end())), int_v(other)});
+    db.exec("UPDATE t_vectors SET vectors = ?1 WHERE id = ?2",
+            {Value::blob(Bytes(va.begin(), va.end())), Value::integer(big)});
+    db.exec("UPDATE t_vectors SET vectors = ?1 WHERE id = ?2",
+            {Value::blob(Bytes(vb.begin(), vb.end())), Value::integer(other)});
     std::string e = integrity_error(db, "t");
     INFO(e);
     int64_t first = std::min(big, other);
     int64_t row = rowid_at(db, "t", first, 0);
-    int64_t list = first == big ? big_list : db.integer("SELECT list FROM t_chunks WHERE id = ?1", {int_v(other)});
+    int64_t list =
+        first == big ? big_list : db.integer("SELECT list FROM t_chunks WHERE id = ?1", {Value::integer(other)});
     REQUIRE(e == "quiver: corrupt index: row " + std::to_string(row) + " is in list " + std::to_string(list) +
                      ", not the list of its nearest centroid");
     db.exec("ROLLBACK");
@@ -1165,7 +1047,7 @@ TEST_CASE("ivf: integrity-check finds rows in the wrong list and a wrong row cou
   SECTION("a centroid moved far away") {
     db.exec("BEGIN");
     db.exec("UPDATE t_centroids SET centroid = ?1 WHERE list = ?2",
-            {blob_v(f32_bytes(std::vector<float>(8, 1000.0f))), int_v(big_list)});
+            {Value::blob(f32_bytes(std::vector<float>(8, 1000.0f))), Value::integer(big_list)});
     std::string e = integrity_error(db, "t");
     INFO(e);
     REQUIRE(contains(e, "is in list " + std::to_string(big_list) + ", not the list of its nearest centroid"));
@@ -1372,7 +1254,7 @@ TEST_CASE("ivf: ROLLBACK of a rebuild restores the previous index", "[ivf][trans
   SECTION("a rebuild and more rows, rolled back") {
     db.exec("BEGIN");
     std::vector<float> v = after.point(rng);
-    db.exec("INSERT INTO t(rowid, embedding) VALUES (99999, ?1)", {blob_v(f32_bytes(v))});
+    db.exec("INSERT INTO t(rowid, embedding) VALUES (99999, ?1)", {Value::blob(f32_bytes(v))});
     rebuild(db, "t");
     db.exec("DELETE FROM t WHERE rowid < 100");
     REQUIRE(stats(db, "t").rows == 3500 + 1 - 99);
@@ -1402,7 +1284,7 @@ TEST_CASE("ivf: ROLLBACK of the automatic training leaves the table untrained", 
   db.exec("BEGIN");
   std::vector<float> v = c.point(rng);
   for (int64_t id = 20000; id < 20020; ++id)
-    db.exec("INSERT INTO t(rowid, embedding) VALUES (?1, ?2)", {int_v(id), blob_v(f32_bytes(v))});
+    db.exec("INSERT INTO t(rowid, embedding) VALUES (?1, ?2)", {Value::integer(id), Value::blob(f32_bytes(v))});
   REQUIRE(stats(db, "t").lists == 4);  // trained at the 10,000th row
   db.exec("ROLLBACK");
   Stats st = stats(db, "t");
@@ -1416,9 +1298,9 @@ TEST_CASE("ivf: ROLLBACK of the automatic training leaves the table untrained", 
 
 TEST_CASE("ivf: a second connection sees a rebuild committed by the first", "[ivf][transactions]") {
   std::mt19937 rng(1018);
-  TempFile file;
+  TempFile file("ivf");
   {
-    Db a(file.path), b(file.path);
+    Db a(file.path(), kBusyTimeoutMs), b(file.path(), kBusyTimeoutMs);
     Clusters before(rng, 30, 16, 0.6f);
     Clusters after(rng, 30, 16, 0.6f, 2.0f);
     Table t(a, "t", Type::F32, Metric::L2, 16, "lists=8, probes=1");
@@ -1427,7 +1309,7 @@ TEST_CASE("ivf: a second connection sees a rebuild committed by the first", "[iv
     std::vector<Bytes> queries = make_queries(rng, after, Type::F32, 20);
     auto knn_b = [&](const Bytes& q, int64_t probes) {
       return Table::hits(b.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10 AND probes = ?2",
-                                 {blob_v(q), int_v(probes)}));
+                                 {Value::blob(q), Value::integer(probes)}));
     };
     auto same = [](const std::vector<Hit>& x, const std::vector<Hit>& y) {
       REQUIRE(x.size() == y.size());
@@ -1457,7 +1339,8 @@ TEST_CASE("ivf: a second connection sees a rebuild committed by the first", "[iv
     auto fresh = make_rows(rng, after, Type::F32, 50001, 200);
     b.exec("BEGIN");
     for (const auto& r : fresh)
-      b.exec("INSERT INTO t(rowid, embedding, tag) VALUES (?1, ?2, 'b')", {int_v(r.first), blob_v(r.second.vector)});
+      b.exec("INSERT INTO t(rowid, embedding, tag) VALUES (?1, ?2, 'b')",
+             {Value::integer(r.first), Value::blob(r.second.vector)});
     b.exec("COMMIT");
     for (const auto& r : fresh) t.mirror()[r.first] = Entry{r.second.vector, "b"};
     t.check();
@@ -1477,9 +1360,9 @@ TEST_CASE("ivf: a second connection sees a rebuild committed by the first", "[iv
 
 TEST_CASE("ivf: quiver_stats and quiver_recall in a second connection see a committed retraining", "[ivf][transactions]") {
   std::mt19937 rng(1019);
-  TempFile file;
+  TempFile file("ivf");
   {
-    Db a(file.path), b(file.path);
+    Db a(file.path(), kBusyTimeoutMs), b(file.path(), kBusyTimeoutMs);
     Clusters c(rng, 20, 8, 0.5f);
     Table t(a, "t", Type::F32, Metric::L2, 8, "");  // lists = rows / 1000
     t.insert(make_rows(rng, c, Type::F32, 1, 2000));
@@ -1487,7 +1370,7 @@ TEST_CASE("ivf: quiver_stats and quiver_recall in a second connection see a comm
     REQUIRE(stats(a, "t").lists == 2);
     // b connects and reads the index.
     std::vector<Bytes> queries = make_queries(rng, c, Type::F32, 3);
-    REQUIRE(b.query("SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 3", {blob_v(queries[0])}).size() == 3);
+    REQUIRE(b.query("SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 3", {Value::blob(queries[0])}).size() == 3);
     Stats sb = stats(b, "t");
     REQUIRE(sb.lists == 2);
     REQUIRE(sb.trained_rows == 2000);
@@ -1498,7 +1381,7 @@ TEST_CASE("ivf: quiver_stats and quiver_recall in a second connection see a comm
     REQUIRE(sa.trained_rows == 4000);
     // b asks for statistics before running any query.
     SECTION("quiver_stats") {
-      std::string e = b.run("SELECT lists, trained_rows, max_list FROM quiver_stats('t')");
+      std::string e = b.run("SELECT lists, trained_rows, max_list FROM quiver_stats('t')").error;
       INFO("quiver_stats in b: " << e);
       REQUIRE(e == "");
       sb = stats(b, "t");
@@ -1533,13 +1416,13 @@ TEST_CASE("ivf: LIMIT streams in distance order through the index", "[ivf][strea
     std::vector<Hit> truth = t.brute(q, 40);
     std::vector<Hit> page = Table::hits(db.query(
         "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = 16 ORDER BY distance LIMIT 10 OFFSET 30",
-        {blob_v(q)}));
+        {Value::blob(q)}));
     t.require_exact(q, page, std::vector<Hit>(truth.begin() + 30, truth.end()));
     // LIMIT at probes p is k at probes p.
     for (int64_t probes : {1, 3}) {
       std::vector<Hit> limited = Table::hits(db.query(
           "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = ?2 ORDER BY distance LIMIT 10",
-          {blob_v(q), int_v(probes)}));
+          {Value::blob(q), Value::integer(probes)}));
       std::vector<Hit> k = t.knn(q, 10, probes);
       REQUIRE(limited.size() == 10);
       for (size_t j = 0; j < 10; ++j) REQUIRE(limited[j].rowid == k[j].rowid);
@@ -1547,7 +1430,8 @@ TEST_CASE("ivf: LIMIT streams in distance order through the index", "[ivf][strea
     // A whole stream at probes = 1: every row once; first the nearest list
     // in distance order, then runs of further lists (1, 2, 4, ... lists),
     // each in distance order.
-    Rows all = db.query("SELECT rowid, distance, cluster FROM t WHERE embedding MATCH ?1 AND probes = 1", {blob_v(q)});
+    Rows all =
+        db.query("SELECT rowid, distance, cluster FROM t WHERE embedding MATCH ?1 AND probes = 1", {Value::blob(q)});
     REQUIRE(all.size() == 3000);
     std::set<int64_t> seen, first_run;
     size_t descents = 0, first_run_end = all.size();
@@ -1560,11 +1444,11 @@ TEST_CASE("ivf: LIMIT streams in distance order through the index", "[ivf][strea
     }
     REQUIRE(descents <= 4);  // runs of 1, 2, 4, 8 and 1 lists
     for (size_t j = 0; j < first_run_end; ++j) REQUIRE(all[j][2].i == all[0][2].i);
-    REQUIRE(db.integer("SELECT count(*) FROM t WHERE cluster = ?1", {int_v(all[0][2].i)}) ==
+    REQUIRE(db.integer("SELECT count(*) FROM t WHERE cluster = ?1", {Value::integer(all[0][2].i)}) ==
             static_cast<int64_t>(first_run_end));
     // At probes = lists the stream is every row, exactly ordered.
     std::vector<Hit> every = Table::hits(db.query(
-        "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = 16", {blob_v(q)}));
+        "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND probes = 16", {Value::blob(q)}));
     t.require_exact(q, every, t.brute(q, 3000));
   }
   // A correlated KNN through the index.
@@ -1579,8 +1463,8 @@ TEST_CASE("ivf: LIMIT streams in distance order through the index", "[ivf][strea
     t.require_exact(q, got, t.brute(q, 3));
   }
   // probes out of range.
-  REQUIRE(db.error("SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 1 AND probes = 0", {blob_v(queries[0])}) ==
-          "quiver: probes must be an integer from 1 to 65536, got 0");
+  REQUIRE(db.error("SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 1 AND probes = 0",
+                   {Value::blob(queries[0])}) == "quiver: probes must be an integer from 1 to 65536, got 0");
 }
 
 TEST_CASE("ivf: a trained table emptied and filled again", "[ivf][writes]") {
@@ -1627,11 +1511,11 @@ TEST_CASE("ivf: a stream without LIMIT through a trained index yields every row 
   for (const Bytes& q : queries) {
     for (int64_t probes : {1, 4}) {
       INFO("probes " << probes);
-      CHECK(db.integer("SELECT count(*) FROM t WHERE embedding MATCH ?1 AND probes = ?2", {blob_v(q), int_v(probes)}) ==
-            3000);
+      CHECK(db.integer("SELECT count(*) FROM t WHERE embedding MATCH ?1 AND probes = ?2",
+                       {Value::blob(q), Value::integer(probes)}) == 3000);
       CHECK(db.integer("SELECT count(*) FROM (SELECT rowid FROM t WHERE embedding MATCH ?1 AND probes = ?2 "
                        "ORDER BY distance LIMIT 1000 OFFSET 2000)",
-                       {blob_v(q), int_v(probes)}) == 1000);
+                       {Value::blob(q), Value::integer(probes)}) == 1000);
     }
   }
 }

@@ -42,56 +42,15 @@
 #include <vector>
 
 #include "quiver.h"
+#include "support/db.h"
 #include "support/sql.h"
 
 namespace {
 
 using quiver_test::Bytes;
+using quiver_test::Db;
 using quiver_test::Rows;
 using quiver_test::Value;
-
-// ---- a connection ---------------------------------------------------------------
-
-class Db {
- public:
-  Db() {
-    REQUIRE(sqlite3_open(":memory:", &db_) == SQLITE_OK);
-    REQUIRE(quiver_register(db_) == SQLITE_OK);
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  sqlite3* handle() const { return db_; }
-
-  void exec(const std::string& sql, const std::vector<Value>& params = {}) const { query(sql, params); }
-  Rows query(const std::string& sql, const std::vector<Value>& params = {}) const {
-    quiver_test::Result r = quiver_test::run(db_, sql, params);
-    INFO("sql: " << sql << "\nerror: " << r.error);
-    REQUIRE(r.ok());
-    return r.rows;
-  }
-  int64_t integer(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows rows = query(sql, params);
-    INFO("sql: " << sql << "\n" << quiver_test::show(rows));
-    REQUIRE(rows.size() == 1);
-    REQUIRE(rows[0][0].type == SQLITE_INTEGER);
-    return rows[0][0].i;
-  }
-  // The error message of a statement that must fail.
-  std::string error(const std::string& sql, const std::vector<Value>& params = {}) const {
-    quiver_test::Result r = quiver_test::run(db_, sql, params);
-    INFO("sql: " << sql << "\n" << quiver_test::show(r.rows));
-    REQUIRE_FALSE(r.ok());
-    return r.error;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-Value int_v(int64_t x) { return Value::integer(x); }
-Value real_v(double x) { return Value::real(x); }
-Value text_v(std::string x) { return Value::text(std::move(x)); }
 
 // ---- vectors and their distances in double precision ------------------------------
 
@@ -235,17 +194,17 @@ class Table {
   void put(int64_t id, const Entry& e) {
     all_.clear();
     db_.exec("INSERT OR REPLACE INTO " + name_ + "(rowid, embedding, tag) VALUES (?1, ?2, ?3)",
-             {int_v(id), Value::blob(e.vector), text_v(e.tag)});
+             {Value::integer(id), Value::blob(e.vector), Value::text(e.tag)});
     rows_[id] = e;
   }
   void remove(int64_t id) {
     all_.clear();
-    db_.exec("DELETE FROM " + name_ + " WHERE rowid = ?1", {int_v(id)});
+    db_.exec("DELETE FROM " + name_ + " WHERE rowid = ?1", {Value::integer(id)});
     rows_.erase(id);
   }
   void set_vector(int64_t id, const Bytes& v) {
     all_.clear();
-    db_.exec("UPDATE " + name_ + " SET embedding = ?2 WHERE rowid = ?1", {int_v(id), Value::blob(v)});
+    db_.exec("UPDATE " + name_ + " SET embedding = ?2 WHERE rowid = ?1", {Value::integer(id), Value::blob(v)});
     rows_[id].vector = v;
   }
   void rebuild() const { db_.exec("INSERT INTO " + name_ + "(" + name_ + ") VALUES ('rebuild')"); }
@@ -292,8 +251,8 @@ class Table {
 // quiver_pairs(name, bound [, probes]) as a set; every row well-formed:
 // integer a < b, each pair once, the reported distance within the bound.
 PairSet pairs(const Db& db, const std::string& name, double bound, int64_t probes = 0) {
-  std::vector<Value> params{text_v(name), real_v(bound)};
-  if (probes > 0) params.push_back(int_v(probes));
+  std::vector<Value> params{Value::text(name), Value::real(bound)};
+  if (probes > 0) params.push_back(Value::integer(probes));
   Rows rows = db.query(probes > 0 ? "SELECT a, b, distance FROM quiver_pairs(?1, ?2, ?3)"
                                   : "SELECT a, b, distance FROM quiver_pairs(?1, ?2)",
                        params);
@@ -373,7 +332,7 @@ void require_sql_distances(const Db& db, const Table& t, double bound) {
   Rows rows = db.query("SELECT p.a, p.b, p.distance, " + t.layout().sql_distance("x.embedding", "y.embedding") +
                        " FROM quiver_pairs(?1, ?2, 65536) AS p JOIN " + t.name() + " AS x ON x.rowid = p.a JOIN " +
                        t.name() + " AS y ON y.rowid = p.b",
-                       {text_v(t.name()), real_v(bound)});
+                       {Value::text(t.name()), Value::real(bound)});
   REQUIRE_FALSE(rows.empty());
   for (const auto& r : rows) {
     double sql = r[3].type == SQLITE_INTEGER ? static_cast<double>(r[3].i) : r[3].d;
@@ -598,7 +557,7 @@ TEST_CASE("pairs: LIMIT stops early, and a join back to the table filters on bot
   PairSet truth = t.brute(bound);
   REQUIRE(truth.size() > 100);
 
-  Rows five = db.query("SELECT a, b, distance FROM quiver_pairs('t', ?1, 4) LIMIT 5", {real_v(bound)});
+  Rows five = db.query("SELECT a, b, distance FROM quiver_pairs('t', ?1, 4) LIMIT 5", {Value::real(bound)});
   REQUIRE(five.size() == 5);
   for (const auto& r : five) REQUIRE(truth.count({r[0].i, r[1].i}) == 1);
   REQUIRE(db.integer("SELECT count(*) FROM (SELECT 1 FROM quiver_pairs('t', 2.0) LIMIT 5)") == 5);
@@ -607,7 +566,7 @@ TEST_CASE("pairs: LIMIT stops early, and a join back to the table filters on bot
       "SELECT p.a, p.b, x.tag FROM quiver_pairs('t', ?1, 4) AS p "
       "JOIN t AS x ON x.rowid = p.a JOIN t AS y ON y.rowid = p.b "
       "WHERE x.tag = y.tag AND y.tag IN ('t1', 't2')",
-      {real_v(bound)});
+      {Value::real(bound)});
   PairSet got;
   for (const auto& r : same_tag) {
     REQUIRE((r[2].s == "t1" || r[2].s == "t2"));
@@ -778,7 +737,7 @@ TEST_CASE("pairs: errors name the problem", "[pairs]") {
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', NULL)") == number);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 'abc')") == number);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', X'00')") == number);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', ?1)", {real_v(std::nan(""))}) == number);
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', ?1)", {Value::real(std::nan(""))}) == number);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 0)") == probes);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, -3)") == probes);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 65537)") == probes);
@@ -811,7 +770,7 @@ TEST_CASE("pairs: probes given as an integral real, as quiver tables accept it",
 void require_consistent_clusters(const Db& db, const Table& t, int64_t lists) {
   const Layout& layout = t.layout();
   Rows clusters = db.query("SELECT cluster, size, centroid, vector_dims(centroid) FROM quiver_clusters(?1) ORDER BY cluster",
-                           {text_v(t.name())});
+                           {Value::text(t.name())});
   REQUIRE(static_cast<int64_t>(clusters.size()) == lists);
   std::vector<std::vector<double>> centroids;
   int64_t total = 0;
@@ -833,7 +792,8 @@ void require_consistent_clusters(const Db& db, const Table& t, int64_t lists) {
     INFO("cluster " << c[0].i);
     REQUIRE((grouped.count(c[0].i) ? grouped[c[0].i] : 0) == c[1].i);
     if (c[1].i > 0)
-      REQUIRE(db.integer("SELECT count(*) FROM " + t.name() + " WHERE cluster = ?1", {int_v(c[0].i)}) == c[1].i);
+      REQUIRE(db.integer("SELECT count(*) FROM " + t.name() + " WHERE cluster = ?1", {Value::integer(c[0].i)}) ==
+              c[1].i);
   }
   REQUIRE(grouped.size() <= clusters.size());
 
@@ -942,7 +902,7 @@ std::vector<Tok> tokens(const Db& db, const Value& text) {
   }
   return out;
 }
-std::vector<Tok> tokens(const Db& db, const std::string& text) { return tokens(db, text_v(text)); }
+std::vector<Tok> tokens(const Db& db, const std::string& text) { return tokens(db, Value::text(text)); }
 
 // Just the words.
 std::vector<std::string> words(const Db& db, const std::string& text) {
@@ -971,8 +931,8 @@ TEST_CASE("tokens: words, numbers and case", "[tokens]") {
   REQUIRE(words(db, "HeLLo WORLD abcXYZ") == W{"hello", "world", "abcxyz"});
   REQUIRE(words(db, "don't") == W{"don", "t"});
   // Numbers and blobs are read as their text.
-  REQUIRE(tokens(db, real_v(12.5)) == std::vector<Tok>{{"12", 0, 0}, {"5", 1, 3}});
-  REQUIRE(tokens(db, int_v(-42)) == std::vector<Tok>{{"42", 0, 1}});
+  REQUIRE(tokens(db, Value::real(12.5)) == std::vector<Tok>{{"12", 0, 0}, {"5", 1, 3}});
+  REQUIRE(tokens(db, Value::integer(-42)) == std::vector<Tok>{{"42", 0, 1}});
   REQUIRE(tokens(db, Value::blob(Bytes{'A', 'b', ' ', 'c'})) == std::vector<Tok>{{"ab", 0, 0}, {"c", 1, 3}});
 }
 
@@ -1008,16 +968,16 @@ TEST_CASE("tokens: offsets point at each word in the original bytes, and positio
   Db db;
   const std::string ascii = "  The QUICK brown-fox, (jumps) over 13 lazy dogs... again!";
   // ASCII: substr by characters is by bytes.
-  REQUIRE(db.integer("SELECT count(*) FROM quiver_tokens(?1)", {text_v(ascii)}) == 10);
+  REQUIRE(db.integer("SELECT count(*) FROM quiver_tokens(?1)", {Value::text(ascii)}) == 10);
   REQUIRE(db.integer("SELECT count(*) FROM quiver_tokens(?1) WHERE lower(substr(?1, offset + 1, length(token))) = token",
-                     {text_v(ascii)}) == 10);
+                     {Value::text(ascii)}) == 10);
   // Any text: compare bytes.
   const std::string mixed = "\xC2\xAB\xC3\x89t\xC3\xA9\xC2\xBB \xE2\x80\x94 Caf\xC3\x89 \xE6\x9D\xB1\xE4\xBA\xAC, na\xC3\xAFve\xE2\x80\xA6 X";
   std::vector<Tok> got = tokens(db, mixed);
   REQUIRE(got.size() == 5);
   REQUIRE(db.integer("SELECT count(*) FROM quiver_tokens(?1) AS t WHERE t.position = (SELECT count(*) FROM "
                      "quiver_tokens(?1) AS u WHERE u.offset < t.offset)",
-                     {text_v(mixed)}) == 5);
+                     {Value::text(mixed)}) == 5);
   for (size_t i = 0; i < got.size(); ++i) {
     INFO(got[i]);
     REQUIRE(got[i].position == static_cast<int64_t>(i));

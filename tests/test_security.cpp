@@ -8,13 +8,10 @@
 // Huge sizes (dimensions, k, probes) are refused before memory is allocated
 // for them: test_limits.cpp, which can watch the allocations.
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <set>
@@ -22,52 +19,29 @@
 #include <vector>
 
 #include "quiver.h"
+#include "support/db.h"
 #include "support/sql.h"
+#include "support/temp_file.h"
 
 namespace {
 
-using namespace quiver_test;
+using quiver_test::Bytes;
+using quiver_test::quote_id;
+using quiver_test::Row;
+using quiver_test::Rows;
+using quiver_test::TempFile;
+using quiver_test::Value;
 
-class Db {
+class Db : public quiver_test::Db {
  public:
-  explicit Db(const std::string& path = ":memory:") {
-    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
-    REQUIRE(quiver_register(db_) == SQLITE_OK);
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  sqlite3* get() const { return db_; }
+  using quiver_test::Db::Db;
 
-  Rows query(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Result r = run(db_, sql, params);
-    INFO("sql: " << sql);
-    INFO("error: " << r.error);
-    REQUIRE(r.ok());
-    return r.rows;
-  }
-  int64_t integer(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows rows = query(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(rows.size() == 1);
-    REQUIRE(rows[0][0].type == SQLITE_INTEGER);
-    return rows[0][0].i;
-  }
-  std::string error(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Result r = run(db_, sql, params);
-    INFO("sql: " << sql);
-    REQUIRE_FALSE(r.ok());
-    return r.error;
-  }
   std::set<std::string> tables(const std::string& schema) const {
     std::set<std::string> names;
     for (const Row& r : query("SELECT name FROM " + quote_id(schema) + ".sqlite_schema WHERE type = 'table'"))
       names.insert(r[0].s);
     return names;
   }
-
- private:
-  sqlite3* db_ = nullptr;
 };
 
 Bytes vector4(std::mt19937& rng) {
@@ -148,13 +122,13 @@ void exercise(const Db& db, const std::string& schema, const std::string& name, 
                    ", b." + vec + ") <= 0.6"));
 
   // Defensive mode finds the owner of each shadow table through its name.
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   for (const char* part : {"rows", "chunks", "config"}) {
     INFO(part);
     CHECK(db.error("DELETE FROM " + s + quote_id(name + "_" + part)).find("may not be modified") !=
           std::string::npos);
   }
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
 
   const std::string r = s + quote_id(renamed);
   db.query("ALTER TABLE " + t + " RENAME TO " + quote_id(renamed));
@@ -192,10 +166,8 @@ TEST_CASE("hostile names work in an attached schema with a hostile name", "[secu
 }
 
 TEST_CASE("a table stored in a newer format is refused by commands and table functions", "[security]") {
-  const char* dir = std::getenv("TMPDIR");
-  const std::string path =
-      std::string(dir && *dir ? dir : "/tmp") + "/quiver_security_" + std::to_string(getpid()) + ".db";
-  std::remove(path.c_str());
+  TempFile file("security");
+  const std::string& path = file.path();
   {
     Db db(path);
     db.query("CREATE VIRTUAL TABLE t USING quiver(embedding float[2], index=ivf, lists=1)");
@@ -210,5 +182,4 @@ TEST_CASE("a table stored in a newer format is refused by commands and table fun
     INFO(sql);
     CHECK(db.error(sql) == message);
   }
-  std::remove(path.c_str());
 }

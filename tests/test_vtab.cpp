@@ -14,7 +14,6 @@
 //   - a large batch and the file size; rename, drop, odd names;
 //   - defensive mode, damaged shadow tables, and exact error messages.
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -29,249 +28,35 @@
 #include <map>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "quiver.h"
+#include "support/db.h"
+#include "support/sql.h"
+#include "support/temp_file.h"
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
+using quiver_test::Bytes;
+using quiver_test::quote_id;
+using quiver_test::Result;
+using quiver_test::Row;
+using quiver_test::Rows;
+using quiver_test::show;
+using quiver_test::TempFile;
+using quiver_test::Value;
 
-// ---- values, statements and a connection ------------------------------------------
+// ---- a connection and prepared statements ----------------------------------------
 
-struct Value {
-  int type = SQLITE_NULL;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;  // text, or the bytes of a blob
-  double number() const { return type == SQLITE_INTEGER ? static_cast<double>(i) : d; }
-};
-using Row = std::vector<Value>;
-using Rows = std::vector<Row>;
-
-Value null_v() { return Value{}; }
-Value int_v(int64_t x) {
-  Value v;
-  v.type = SQLITE_INTEGER;
-  v.i = x;
-  return v;
-}
-Value real_v(double x) {
-  Value v;
-  v.type = SQLITE_FLOAT;
-  v.d = x;
-  return v;
-}
-Value text_v(std::string x) {
-  Value v;
-  v.type = SQLITE_TEXT;
-  v.s = std::move(x);
-  return v;
-}
-Value blob_v(const Bytes& b) {
-  Value v;
-  v.type = SQLITE_BLOB;
-  v.s.assign(b.begin(), b.end());
-  return v;
-}
-
-bool same_value(const Value& a, const Value& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case SQLITE_INTEGER: return a.i == b.i;
-    case SQLITE_FLOAT: return a.d == b.d;
-    case SQLITE_TEXT:
-    case SQLITE_BLOB: return a.s == b.s;
-    default: return true;
-  }
-}
-
-std::string show(const Value& v) {
-  std::ostringstream o;
-  switch (v.type) {
-    case SQLITE_INTEGER: o << v.i; break;
-    case SQLITE_FLOAT: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", v.d);
-      o << buf;
-      break;
-    }
-    case SQLITE_TEXT: o << "'" << v.s << "'"; break;
-    case SQLITE_BLOB: {
-      o << "X'";
-      static const char digits[] = "0123456789ABCDEF";
-      for (size_t i = 0; i < v.s.size() && i < 12; ++i) {
-        unsigned char c = static_cast<unsigned char>(v.s[i]);
-        o << digits[c >> 4] << digits[c & 15];
-      }
-      o << (v.s.size() > 12 ? "...'" : "'") << "(" << v.s.size() << " bytes)";
-      break;
-    }
-    default: o << "NULL";
-  }
-  return o.str();
-}
-
-std::string show(const Rows& rows, size_t from = 0, size_t limit = 40) {
-  std::ostringstream o;
-  o << rows.size() << " rows";
-  for (size_t r = from; r < rows.size() && r < from + limit; ++r) {
-    o << "\n  [" << r << "]";
-    for (const Value& v : rows[r]) o << " " << show(v);
-  }
-  return o.str();
-}
-
-void bind_values(sqlite3_stmt* stmt, const std::vector<Value>& params) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Value& p = params[i];
-    int slot = static_cast<int>(i + 1);
-    switch (p.type) {
-      case SQLITE_INTEGER: sqlite3_bind_int64(stmt, slot, p.i); break;
-      case SQLITE_FLOAT: sqlite3_bind_double(stmt, slot, p.d); break;
-      case SQLITE_TEXT:
-        sqlite3_bind_text(stmt, slot, p.s.data(), static_cast<int>(p.s.size()), SQLITE_TRANSIENT);
-        break;
-      case SQLITE_BLOB:
-        if (p.s.empty())
-          sqlite3_bind_zeroblob(stmt, slot, 0);
-        else
-          sqlite3_bind_blob(stmt, slot, p.s.data(), static_cast<int>(p.s.size()), SQLITE_TRANSIENT);
-        break;
-      default: sqlite3_bind_null(stmt, slot); break;
-    }
-  }
-}
-
-Row read_row(sqlite3_stmt* stmt) {
-  int n = sqlite3_column_count(stmt);
-  Row row(static_cast<size_t>(n));
-  for (int c = 0; c < n; ++c) {
-    Value& v = row[static_cast<size_t>(c)];
-    v.type = sqlite3_column_type(stmt, c);
-    switch (v.type) {
-      case SQLITE_INTEGER: v.i = sqlite3_column_int64(stmt, c); break;
-      case SQLITE_FLOAT: v.d = sqlite3_column_double(stmt, c); break;
-      case SQLITE_TEXT:
-        v.s.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                   static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-        break;
-      case SQLITE_BLOB: {
-        const char* b = static_cast<const char*>(sqlite3_column_blob(stmt, c));
-        v.s.assign(b ? b : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-        break;
-      }
-      default: break;
-    }
-  }
-  return row;
-}
-
-// SQL identifier quoting, for table names with quotes and spaces.
-std::string qi(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    q += c;
-    if (c == '"') q += '"';
-  }
-  return q + "\"";
-}
-
-struct Outcome {
-  int rc = SQLITE_OK;        // primary result code of the failure
-  int extended = SQLITE_OK;  // its extended code
-  std::string error;
-  Rows rows;
-  bool ok() const { return rc == SQLITE_OK; }
-};
-
-class Db {
+// Connections to one file wait up to 2 s for each other's locks.
+class Db : public quiver_test::Db {
  public:
-  explicit Db(const std::string& path = ":memory:") {
-    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) == SQLITE_OK);
-    REQUIRE(quiver_register(db_) == SQLITE_OK);
-    sqlite3_busy_timeout(db_, 2000);
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-
-  sqlite3* handle() const { return db_; }
-
-  // One statement, all its rows, or its error.
-  Outcome run(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Outcome out;
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
-    if (rc != SQLITE_OK) {
-      out.rc = rc & 0xff;
-      out.extended = sqlite3_extended_errcode(db_);
-      out.error = sqlite3_errmsg(db_);
-      return out;
-    }
-    bind_values(stmt, params);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.rows.push_back(read_row(stmt));
-    if (rc != SQLITE_DONE) {
-      out.rc = rc & 0xff;
-      out.extended = sqlite3_extended_errcode(db_);
-      out.error = sqlite3_errmsg(db_);
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
-  void exec(const std::string& sql) const {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    std::string message = err ? err : "";
-    sqlite3_free(err);
-    INFO("sql: " << sql.substr(0, 400));
-    REQUIRE(message == "");
-    REQUIRE(rc == SQLITE_OK);
-  }
-
-  Rows query(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Outcome o = run(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(o.error == "");
-    REQUIRE(o.ok());
-    return o.rows;
-  }
-
-  // Requires failure; the message.
-  std::string error(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Outcome o = run(sql, params);
-    INFO("sql: " << sql);
-    INFO("rows: " << show(o.rows));
-    REQUIRE_FALSE(o.ok());
-    return o.error;
-  }
-
-  int64_t integer(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows r = query(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(r.size() == 1);
-    REQUIRE(r[0].size() >= 1);
-    REQUIRE(r[0][0].type == SQLITE_INTEGER);
-    return r[0][0].i;
-  }
-
-  std::string text(const std::string& sql, const std::vector<Value>& params = {}) const {
-    Rows r = query(sql, params);
-    INFO("sql: " << sql);
-    REQUIRE(r.size() == 1);
-    REQUIRE(r[0][0].type == SQLITE_TEXT);
-    return r[0][0].s;
-  }
+  explicit Db(const std::string& path = ":memory:") : quiver_test::Db(path, 2000) {}
 
   void integrity(const std::string& table) const {
-    query("INSERT INTO " + qi(table) + "(" + qi(table) + ") VALUES ('integrity-check')");
+    query("INSERT INTO " + quote_id(table) + "(" + quote_id(table) + ") VALUES ('integrity-check')");
   }
-
- private:
-  sqlite3* db_ = nullptr;
 };
 
 // A statement prepared once and run many times (bulk inserts).
@@ -290,7 +75,7 @@ class Prepared {
   std::string run(const std::vector<Value>& params) {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
-    bind_values(stmt_, params);
+    quiver_test::bind_values(stmt_, params);
     int rc;
     while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
     }
@@ -306,26 +91,6 @@ class Prepared {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-};
-
-// A database file in the temp directory, removed with its journals.
-class TempFile {
- public:
-  explicit TempFile(const std::string& tag) {
-    const char* dir = std::getenv("TMPDIR");
-    static int counter = 0;
-    path_ = std::string(dir && *dir ? dir : "/tmp") + "/quiver_test_" + tag + "_" + std::to_string(getpid()) + "_" +
-            std::to_string(++counter) + ".db";
-    remove_all();
-  }
-  ~TempFile() { remove_all(); }
-  const std::string& path() const { return path_; }
-
- private:
-  void remove_all() {
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-  std::string path_;
 };
 
 // ---- vector types, references -------------------------------------------------------
@@ -546,16 +311,6 @@ void near_same_hits(const Rows& got, const Rows& want, const Tolerance& tol, con
   REQUIRE(ids.size() == got.size());
 }
 
-bool rows_equal(const Rows& a, const Rows& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t r = 0; r < a.size(); ++r) {
-    if (a[r].size() != b[r].size()) return false;
-    for (size_t c = 0; c < a[r].size(); ++c)
-      if (!same_value(a[r][c], b[r][c])) return false;
-  }
-  return true;
-}
-
 // Two result sets with identical values, column for column.
 void same_rows(const Rows& got, const Rows& want, const std::string& what) {
   INFO(what);
@@ -564,7 +319,7 @@ void same_rows(const Rows& got, const Rows& want, const std::string& what) {
     const Row& a = got[first_difference];
     const Row& b = want[first_difference];
     bool same = a.size() == b.size();
-    for (size_t c = 0; same && c < a.size(); ++c) same = same_value(a[c], b[c]);
+    for (size_t c = 0; same && c < a.size(); ++c) same = a[c] == b[c];
     if (!same) break;
     ++first_difference;
   }
@@ -625,8 +380,8 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
         v = data.rows.at(ids[std::uniform_int_distribution<size_t>(0, i - 1)(rng)]);  // more ties
       else
         v = random_vector(rng, cfg);
-      into_t.ok({int_v(ids[i]), blob_v(v)});
-      into_m.ok({int_v(ids[i]), blob_v(v)});
+      into_t.ok({Value::integer(ids[i]), Value::blob(v)});
+      into_m.ok({Value::integer(ids[i]), Value::blob(v)});
       data.rows[ids[i]] = v;
     }
     db.exec("COMMIT");
@@ -640,14 +395,15 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
   std::vector<Bytes> queries = {random_vector(rng, cfg), popular, data.rows.at(ids[n / 2])};
   for (size_t qn = 0; qn < queries.size(); ++qn) {
     const Bytes& q = queries[qn];
-    Rows reference = db.query("SELECT rowid, " + D + " AS d FROM m ORDER BY d, rowid", {blob_v(q)});
+    Rows reference = db.query("SELECT rowid, " + D + " AS d FROM m ORDER BY d, rowid", {Value::blob(q)});
     REQUIRE(reference.size() == n);
     // The query as a bare blob, as JSON text, and as a typed vector.
     struct Form {
       std::string match;
       Value value;
     };
-    std::vector<Form> forms = {{"?1", blob_v(q)}, {"?1", text_v(json_of(cfg, q))}, {typed(cfg, "?1"), blob_v(q)}};
+    std::vector<Form> forms = {
+        {"?1", Value::blob(q)}, {"?1", Value::text(json_of(cfg, q))}, {typed(cfg, "?1"), Value::blob(q)}};
     Rows first_stream;
     for (size_t f = 0; f < forms.size(); ++f) {
       INFO("query " << qn << ", form " << f << " (MATCH " << forms[f].match << ")");
@@ -665,7 +421,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       }
 
       for (int64_t k : {int64_t{1}, int64_t{10}, int64_t{100}, N + 5}) {
-        Rows got = db.query(head + " AND k = ?2 ORDER BY distance", {qv, int_v(k)});
+        Rows got = db.query(head + " AND k = ?2 ORDER BY distance", {qv, Value::integer(k)});
         same_rows(got, slice(stream, 0, static_cast<size_t>(k)), "k = " + std::to_string(k));
         if (f == 0 && k == 10) brute_check(data, q, got, 10);
       }
@@ -676,7 +432,8 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       // ORDER BY distance LIMIT / OFFSET: streamed in batches.
       for (auto [limit, offset] : std::vector<std::pair<int64_t, int64_t>>{
                {10, 0}, {50, 20}, {200, 0}, {25, N - 10}, {5, N + 3}, {1, 31}, {2, 32}, {70, 90}}) {
-        Rows got = db.query(head + " ORDER BY distance LIMIT ?2 OFFSET ?3", {qv, int_v(limit), int_v(offset)});
+        Rows got = db.query(head + " ORDER BY distance LIMIT ?2 OFFSET ?3",
+                            {qv, Value::integer(limit), Value::integer(offset)});
         same_rows(got, slice(stream, static_cast<size_t>(offset), static_cast<size_t>(limit)),
                   "LIMIT " + std::to_string(limit) + " OFFSET " + std::to_string(offset));
       }
@@ -701,22 +458,24 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
           Rows want = filter_rows(stream, [&](const Row& r) { return compare(r[1].d, op, bound); });
           char label[96];
           std::snprintf(label, sizeof label, "distance %s %.17g", op.c_str(), bound);
-          same_rows(db.query(head + " AND distance " + op + " ?2", {qv, real_v(bound)}), want, label);
+          same_rows(db.query(head + " AND distance " + op + " ?2", {qv, Value::real(bound)}), want, label);
           // With k, and with LIMIT / OFFSET.
-          same_rows(db.query(head + " AND distance " + op + " ?2 AND k = 5", {qv, real_v(bound)}), slice(want, 0, 5),
-                    std::string(label) + " AND k = 5");
+          same_rows(db.query(head + " AND distance " + op + " ?2 AND k = 5", {qv, Value::real(bound)}),
+                    slice(want, 0, 5), std::string(label) + " AND k = 5");
           same_rows(db.query(head + " AND distance " + op + " ?2 ORDER BY distance LIMIT 3 OFFSET 1",
-                             {qv, real_v(bound)}),
+                             {qv, Value::real(bound)}),
                     slice(want, 1, 3), std::string(label) + " LIMIT 3 OFFSET 1");
         }
       }
       // Two bounds: the tighter one wins. An integer bound.
       {
         Rows want = filter_rows(stream, [&](const Row& r) { return r[1].d < mid; });
-        same_rows(db.query(head + " AND distance < ?2 AND distance <= ?3", {qv, real_v(mid), real_v(mid + 100)}),
-                  want, "two bounds");
-        same_rows(db.query(head + " AND distance <= ?3 AND distance < ?2", {qv, real_v(mid), real_v(mid + 100)}),
-                  want, "two bounds, the other way round");
+        same_rows(
+            db.query(head + " AND distance < ?2 AND distance <= ?3", {qv, Value::real(mid), Value::real(mid + 100)}),
+            want, "two bounds");
+        same_rows(
+            db.query(head + " AND distance <= ?3 AND distance < ?2", {qv, Value::real(mid), Value::real(mid + 100)}),
+            want, "two bounds, the other way round");
         same_rows(db.query(head + " AND distance < 1", {qv}),
                   filter_rows(stream, [&](const Row& r) { return r[1].d < 1; }), "distance < 1");
       }
@@ -732,7 +491,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
     Rows want;
     for (int64_t id : outer) {
       Rows near = db.query("SELECT ?2, distance, rowid FROM t WHERE embedding MATCH ?1 AND k = 3",
-                           {blob_v(data.rows.at(id)), int_v(id)});
+                           {Value::blob(data.rows.at(id)), Value::integer(id)});
       REQUIRE(near.size() == 3);
       want.insert(want.end(), near.begin(), near.end());
     }
@@ -779,9 +538,15 @@ TEST_CASE("without a distance option a bit table is hamming and a float table l2
   db.exec("INSERT INTO b(rowid, embedding) VALUES (1, X'FF00'), (2, X'0F00'), (3, X'0000')");
   db.exec("INSERT INTO f(rowid, embedding) VALUES (1, '[3, 4]'), (2, '[1, 0]'), (3, '[0, -2]')");
   same_rows(db.query("SELECT rowid, distance FROM b WHERE embedding MATCH X'0100' AND k = 3"),
-            Rows{{int_v(3), real_v(1)}, {int_v(2), real_v(3)}, {int_v(1), real_v(7)}}, "bit default metric");
+            Rows{{Value::integer(3), Value::real(1)},
+                 {Value::integer(2), Value::real(3)},
+                 {Value::integer(1), Value::real(7)}},
+            "bit default metric");
   same_rows(db.query("SELECT rowid, distance FROM f WHERE embedding MATCH '[0, 0]' AND k = 3"),
-            Rows{{int_v(2), real_v(1)}, {int_v(3), real_v(2)}, {int_v(1), real_v(5)}}, "float default metric");
+            Rows{{Value::integer(2), Value::real(1)},
+                 {Value::integer(3), Value::real(2)},
+                 {Value::integer(1), Value::real(5)}},
+            "float default metric");
 }
 
 TEST_CASE("int8 dot products and distances are exact integers also beyond 2^24", "[vtab][exact]") {
@@ -798,21 +563,22 @@ TEST_CASE("int8 dot products and distances are exact integers also beyond 2^24",
   Bytes v2 = q;
   v2[dims - 1] = 0;  // q . v2 = 33538048
   // Rowid 1 is v2, rowid 2 is v1: v1 is nearer (distance -33538049).
-  db.query("INSERT INTO d(rowid, embedding) VALUES (1, ?1), (2, ?2)", {blob_v(v2), blob_v(v1)});
-  same_rows(db.query("SELECT rowid, distance FROM d WHERE embedding MATCH ?1 AND k = 2", {blob_v(q)}),
-            Rows{{int_v(2), real_v(-33538049)}, {int_v(1), real_v(-33538048)}}, "dot beyond 2^24");
-  REQUIRE(db.query("SELECT -dot_product(vector_int8(?1), vector_int8(?2))", {blob_v(q), blob_v(v1)})[0][0].number() ==
-          -33538049);
+  db.query("INSERT INTO d(rowid, embedding) VALUES (1, ?1), (2, ?2)", {Value::blob(v2), Value::blob(v1)});
+  same_rows(db.query("SELECT rowid, distance FROM d WHERE embedding MATCH ?1 AND k = 2", {Value::blob(q)}),
+            Rows{{Value::integer(2), Value::real(-33538049)}, {Value::integer(1), Value::real(-33538048)}},
+            "dot beyond 2^24");
+  REQUIRE(db.query("SELECT -dot_product(vector_int8(?1), vector_int8(?2))", {Value::blob(q), Value::blob(v1)})[0][0]
+              .number() == -33538049);
   // l2: squared distances 127^2 * 1041 + 1 and 127^2 * 1041 + 4 (above 2^24).
   Bytes a(dims, 0), b1(dims, 0), b2(dims, 0);
   for (uint32_t i = 0; i < 1041; ++i) b1[i] = b2[i] = 127;
   b1[2000] = 1;
   b2[2000] = 2;
-  db.query("INSERT INTO e(rowid, embedding) VALUES (1, ?1), (2, ?2)", {blob_v(b2), blob_v(b1)});
-  Rows got = db.query("SELECT rowid, distance FROM e WHERE embedding MATCH ?1 AND k = 2", {blob_v(a)});
+  db.query("INSERT INTO e(rowid, embedding) VALUES (1, ?1), (2, ?2)", {Value::blob(b2), Value::blob(b1)});
+  Rows got = db.query("SELECT rowid, distance FROM e WHERE embedding MATCH ?1 AND k = 2", {Value::blob(a)});
   same_rows(got,
-            Rows{{int_v(2), real_v(std::sqrt(127.0 * 127.0 * 1041 + 1))},
-                 {int_v(1), real_v(std::sqrt(127.0 * 127.0 * 1041 + 4))}},
+            Rows{{Value::integer(2), Value::real(std::sqrt(127.0 * 127.0 * 1041 + 1))},
+                 {Value::integer(1), Value::real(std::sqrt(127.0 * 127.0 * 1041 + 4))}},
             "l2 beyond 2^24");
 }
 
@@ -830,10 +596,11 @@ TEST_CASE("a distance bound equal to a row's distance includes it with <= and ex
     db.exec("CREATE VIRTUAL TABLE t USING quiver(embedding " + declaration(cfg) + ")");
     db.exec("BEGIN");
     for (int64_t i = 1; i <= 300; ++i)
-      db.query("INSERT INTO t(rowid, embedding) VALUES (?1, ?2)", {int_v(i), blob_v(random_vector(rng, cfg))});
+      db.query("INSERT INTO t(rowid, embedding) VALUES (?1, ?2)",
+               {Value::integer(i), Value::blob(random_vector(rng, cfg))});
     db.exec("COMMIT");
     Bytes q = random_vector(rng, cfg);
-    Rows stream = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {blob_v(q)});
+    Rows stream = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {Value::blob(q)});
     REQUIRE(stream.size() == 300);
     for (size_t i = 0; i < stream.size(); i += 7) {
       double x = stream[i][1].d;
@@ -842,15 +609,15 @@ TEST_CASE("a distance bound equal to a row's distance includes it with <= and ex
       INFO(label);
       // Checked without stopping, to show every metric that fails.
       Rows le = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance <= ?2",
-                         {blob_v(q), real_v(x)});
+                         {Value::blob(q), Value::real(x)});
       Rows le_want = filter_rows(stream, [&](const Row& r) { return r[1].d <= x; });
       INFO("distance <= x: got " << le.size() << " rows, want " << le_want.size());
-      CHECK(rows_equal(le, le_want));
+      CHECK(le == le_want);
       Rows lt = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance < ?2",
-                         {blob_v(q), real_v(x)});
+                         {Value::blob(q), Value::real(x)});
       Rows lt_want = filter_rows(stream, [&](const Row& r) { return r[1].d < x; });
       INFO("distance < x: got " << lt.size() << " rows, want " << lt_want.size());
-      CHECK(rows_equal(lt, lt_want));
+      CHECK(lt == lt_want);
     }
   }
 }
@@ -884,16 +651,17 @@ struct FilterFixture {
     for (size_t i = 0; i < n; ++i) {
       Bytes v = i % 97 == 5 ? data.rows.begin()->second : random_vector(rng, cfg);  // some duplicates
       double p = unit(rng);
-      Value product = p < 0.01   ? null_v()
-                      : p < 0.31 ? text_v("billing")
-                      : p < 0.61 ? text_v("shipping")
-                      : p < 0.81 ? text_v("returns")
-                                 : text_v("other");
-      Value created = unit(rng) < 0.05 ? null_v() : int_v(std::uniform_int_distribution<int>(0, 999)(rng));
-      Value score = unit(rng) < 0.05 ? null_v() : real_v(unit(rng));
-      Value subject = text_v("subject " + std::to_string(i % 7));
-      Value payload = i % 3 == 0 ? null_v() : blob_v(random_vector(rng, Config{Kind::I8, 5, "l2"}));
-      std::vector<Value> row = {int_v(ids[i]), blob_v(v), product, created, score, subject, payload};
+      Value product = p < 0.01   ? Value::null()
+                      : p < 0.31 ? Value::text("billing")
+                      : p < 0.61 ? Value::text("shipping")
+                      : p < 0.81 ? Value::text("returns")
+                                 : Value::text("other");
+      Value created =
+          unit(rng) < 0.05 ? Value::null() : Value::integer(std::uniform_int_distribution<int>(0, 999)(rng));
+      Value score = unit(rng) < 0.05 ? Value::null() : Value::real(unit(rng));
+      Value subject = Value::text("subject " + std::to_string(i % 7));
+      Value payload = i % 3 == 0 ? Value::null() : Value::blob(random_vector(rng, Config{Kind::I8, 5, "l2"}));
+      std::vector<Value> row = {Value::integer(ids[i]), Value::blob(v), product, created, score, subject, payload};
       into_t.ok(row);
       into_m.ok(row);
       data.rows[ids[i]] = v;
@@ -909,8 +677,8 @@ struct FilterFixture {
 
   // The unfiltered stream for q, checked against the reference.
   Rows stream(const Bytes& q) {
-    Rows s = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {blob_v(q)});
-    near_same_hits(s, db.query("SELECT rowid, " + D + " AS d FROM m ORDER BY d, rowid", {blob_v(q)}),
+    Rows s = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {Value::blob(q)});
+    near_same_hits(s, db.query("SELECT rowid, " + D + " AS d FROM m ORDER BY d, rowid", {Value::blob(q)}),
                    tolerance_for(cfg), "the unfiltered stream");
     brute_check(data, q, s, n);
     return s;
@@ -969,20 +737,20 @@ TEST_CASE("metadata filters apply inside the scan: k nearest among the rows that
       std::set<int64_t> pass = fx.passing(cond);
       Rows expected = with_ids(stream, pass);  // the stream's rows that pass, in its order
       auto keep = [&](int64_t id) { return pass.count(id) > 0; };
-      same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond, {blob_v(q)}), expected,
-                "filtered stream");
+      same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond, {Value::blob(q)}),
+                expected, "filtered stream");
       for (int64_t k : {1, 10, 1000}) {
         Rows got = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = ?2 AND " + cond,
-                            {blob_v(q), int_v(k)});
+                            {Value::blob(q), Value::integer(k)});
         same_rows(got, slice(expected, 0, static_cast<size_t>(k)), "k = " + std::to_string(k));
         if (k == 10) brute_check(fx.data, q, got, std::min<size_t>(10, pass.size()), keep);
       }
       same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond +
                              " ORDER BY distance LIMIT 10 OFFSET 3",
-                         {blob_v(q)}),
+                         {Value::blob(q)}),
                 slice(expected, 3, 10), "stream with LIMIT and OFFSET");
       same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance < 0.85 AND " + cond,
-                         {blob_v(q)}),
+                         {Value::blob(q)}),
                 filter_rows(expected, [](const Row& r) { return r[1].d < 0.85; }), "range");
       if (qn == 0) {
         // No MATCH: a scan in rowid order (or a rowid lookup).
@@ -995,13 +763,13 @@ TEST_CASE("metadata filters apply inside the scan: k nearest among the rows that
     // Bound parameters in filters.
     same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10 AND product = ?2 AND "
                        "created >= ?3",
-                       {blob_v(q), text_v("returns"), int_v(500)}),
+                       {Value::blob(q), Value::text("returns"), Value::integer(500)}),
               slice(with_ids(stream, fx.passing("product = 'returns' AND created >= 500")), 0, 10),
               "bound filter values");
     // An OR is SQLite's to evaluate: with LIMIT (a stream) the answer is still right.
     same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND (product = 'other' OR "
                        "created < 50) ORDER BY distance LIMIT 15",
-                       {blob_v(q)}),
+                       {Value::blob(q)}),
               slice(with_ids(stream, fx.passing("product = 'other' OR created < 50")), 0, 15), "OR");
   }
 }
@@ -1018,10 +786,11 @@ TEST_CASE("rowid ranges apply inside the scan like metadata filters", "[vtab][fi
                            "rowid != 5"}) {
     INFO("WHERE " << cond);
     Rows expected = with_ids(stream, fx.passing(cond));
-    same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond, {blob_v(q)}), expected,
-              "filtered stream");
-    same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10 AND " + cond, {blob_v(q)}),
-              slice(expected, 0, 10), "k = 10");
+    same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond, {Value::blob(q)}),
+              expected, "filtered stream");
+    same_rows(
+        db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10 AND " + cond, {Value::blob(q)}),
+        slice(expected, 0, 10), "k = 10");
   }
 }
 
@@ -1035,8 +804,8 @@ TEST_CASE("rowid lookups with and without MATCH", "[vtab][filters]") {
   same_rows(db.query(std::string("SELECT ") + cols + " FROM t WHERE rowid IN (3, 1, 2, 77777) ORDER BY rowid"),
             db.query(std::string("SELECT ") + cols + " FROM m WHERE rowid IN (3, 1, 2, 77777) ORDER BY rowid"),
             "rowid IN");
-  same_rows(db.query("SELECT rowid, embedding FROM t WHERE rowid = ?1", {int_v(42)}),
-            Rows{{int_v(42), blob_v(fx.data.rows.at(42))}}, "the vector by rowid");
+  same_rows(db.query("SELECT rowid, embedding FROM t WHERE rowid = ?1", {Value::integer(42)}),
+            Rows{{Value::integer(42), Value::blob(fx.data.rows.at(42))}}, "the vector by rowid");
   same_rows(db.query("SELECT rowid, embedding FROM t WHERE rowid BETWEEN 10 AND 20"),
             db.query("SELECT rowid, embedding FROM m WHERE rowid BETWEEN 10 AND 20"), "rowid range");
   same_rows(db.query("SELECT rowid, embedding, product, created, score, subject, payload FROM t"),
@@ -1045,15 +814,15 @@ TEST_CASE("rowid lookups with and without MATCH", "[vtab][filters]") {
   // MATCH with a rowid: the distance of that row.
   Bytes q = random_vector(fx.rng, fx.cfg);
   Rows stream = fx.stream(q);
-  same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND rowid = 42", {blob_v(q)}),
+  same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND rowid = 42", {Value::blob(q)}),
             with_ids(stream, {42}), "MATCH and rowid =");
   same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND rowid IN (42, 7, 99999) AND k = 5",
-                     {blob_v(q)}),
+                     {Value::blob(q)}),
             with_ids(stream, {42, 7}), "MATCH and rowid IN");
   // The hidden columns: k echoes, distance is NULL without MATCH.
-  same_rows(db.query("SELECT k FROM t WHERE embedding MATCH ?1 AND k = 2", {blob_v(q)}), Rows{{int_v(2)}, {int_v(2)}},
-            "k column");
-  same_rows(db.query("SELECT distance FROM t WHERE rowid = 5"), Rows{{null_v()}}, "distance without MATCH");
+  same_rows(db.query("SELECT k FROM t WHERE embedding MATCH ?1 AND k = 2", {Value::blob(q)}),
+            Rows{{Value::integer(2)}, {Value::integer(2)}}, "k column");
+  same_rows(db.query("SELECT distance FROM t WHERE rowid = 5"), Rows{{Value::null()}}, "distance without MATCH");
   // SELECT * shows the declared columns only, in order.
   sqlite3_stmt* stmt = nullptr;
   REQUIRE(sqlite3_prepare_v2(db.handle(), "SELECT * FROM t", -1, &stmt, nullptr) == SQLITE_OK);
@@ -1073,7 +842,7 @@ TEST_CASE("auxiliary columns are stored and returned and SQLite filters on them 
   for (const Row& r : db.query("SELECT rowid, subject, payload, product, created, score FROM m")) stored[r[0].i] = r;
   Rows hits = db.query("SELECT rowid, distance, subject, payload, product, created, score FROM t "
                        "WHERE embedding MATCH ?1 AND k = 200",
-                       {blob_v(q)});
+                       {Value::blob(q)});
   Rows want;
   for (const Row& r : slice(stream, 0, 200)) {
     Row row = r;
@@ -1094,12 +863,13 @@ TEST_CASE("auxiliary columns are stored and returned and SQLite filters on them 
     // A stream with LIMIT: the nearest rows that pass.
     same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND " + cond +
                            " ORDER BY distance LIMIT 10",
-                       {blob_v(q)}),
+                       {Value::blob(q)}),
               slice(with_ids(stream, pass), 0, 10), "stream");
     // With k, the filter applies to the k nearest (sqlite-vec's semantics for
     // columns the table does not filter).
-    same_rows(db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 60 AND " + cond, {blob_v(q)}),
-              with_ids(slice(with_ids(stream, fx.passing(metadata)), 0, 60), pass), "k");
+    same_rows(
+        db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 60 AND " + cond, {Value::blob(q)}),
+        with_ids(slice(with_ids(stream, fx.passing(metadata)), 0, 60), pass), "k");
     // Without MATCH.
     same_rows(db.query("SELECT rowid, subject, payload FROM t WHERE " + cond),
               db.query("SELECT rowid, subject, payload FROM m WHERE " + cond + " ORDER BY rowid"), "scan");
@@ -1162,10 +932,10 @@ struct Harness {
   Bytes vec() { return random_vector(rng, cfg); }
   Value product() {
     int p = std::uniform_int_distribution<int>(0, 9)(rng);
-    return p == 0 ? null_v() : text_v(p < 5 ? "a" : p < 8 ? "b" : "c");
+    return p == 0 ? Value::null() : Value::text(p < 5 ? "a" : p < 8 ? "b" : "c");
   }
-  Value created() { return int_v(std::uniform_int_distribution<int>(0, 999)(rng)); }
-  Value subject() { return text_v("s" + std::to_string(std::uniform_int_distribution<int>(0, 99)(rng))); }
+  Value created() { return Value::integer(std::uniform_int_distribution<int>(0, 999)(rng)); }
+  Value subject() { return Value::text("s" + std::to_string(std::uniform_int_distribution<int>(0, 99)(rng))); }
 
   // Runs the statement on both tables ({t} names the table); both must
   // succeed, or both fail with the same message (up to the table name).
@@ -1176,15 +946,15 @@ struct Harness {
       for (size_t at; (at = s.find("{t}")) != std::string::npos;) s.replace(at, 3, table);
       return s;
     };
-    Outcome a = on.run(with("w"), params);
+    Result a = on.run(with("w"), params);
     int a_changes = sqlite3_changes(on.handle());
-    Outcome b = on.run(with("wm"), params);
+    Result b = on.run(with("wm"), params);
     int b_changes = sqlite3_changes(on.handle());
     INFO("sql: " << sql);
     std::string b_error = b.error;
     for (size_t at; (at = b_error.find("wm.")) != std::string::npos;) b_error.replace(at, 3, "w.");
     REQUIRE(a.error == b_error);
-    REQUIRE(a.rc == b.rc);
+    REQUIRE(a.primary() == b.primary());
     if (a.ok()) REQUIRE(a_changes == b_changes);  // sqlite3_changes() as for an ordinary table
   }
 
@@ -1199,7 +969,7 @@ struct Harness {
 
   void insert(int64_t rowid) {
     both("INSERT INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
-         {int_v(rowid), product(), blob_v(vec()), created(), subject()});
+         {Value::integer(rowid), product(), Value::blob(vec()), created(), subject()});
   }
 
   // Random writes of every kind.
@@ -1211,18 +981,19 @@ struct Harness {
       if (op <= 2) {
         insert(std::uniform_int_distribution<int64_t>(-1000, 2000000)(rng));
       } else if (op == 3) {
-        both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {int_v(pick(ids)), blob_v(vec())});
+        both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {Value::integer(pick(ids)), Value::blob(vec())});
       } else if (op == 4) {
         both("UPDATE {t} SET product = ?2, created = ?3, subject = ?4 WHERE rowid = ?1",
-             {int_v(pick(ids)), product(), created(), subject()});
+             {Value::integer(pick(ids)), product(), created(), subject()});
       } else if (op == 5) {
-        both("UPDATE {t} SET rowid = ?2 WHERE rowid = ?1",
-             {int_v(pick(ids)), int_v(std::uniform_int_distribution<int64_t>(3000000, 4000000)(rng))});
+        both(
+            "UPDATE {t} SET rowid = ?2 WHERE rowid = ?1",
+            {Value::integer(pick(ids)), Value::integer(std::uniform_int_distribution<int64_t>(3000000, 4000000)(rng))});
       } else if (op == 6) {
         both("INSERT OR REPLACE INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
-             {int_v(pick(ids)), product(), blob_v(vec()), created(), subject()});
+             {Value::integer(pick(ids)), product(), Value::blob(vec()), created(), subject()});
       } else {
-        both("DELETE FROM {t} WHERE rowid = ?1", {int_v(pick(ids))});
+        both("DELETE FROM {t} WHERE rowid = ?1", {Value::integer(pick(ids))});
       }
       if (op >= 3 && i % 16 == 0) ids = rowids(db);
     }
@@ -1256,11 +1027,12 @@ struct Harness {
     for (const Bytes& q : queries) {
       // The whole stream against the distance functions; every other form
       // against the stream.
-      Rows stream = on.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1", {blob_v(q)});
-      near_same_hits(stream, on.query("SELECT rowid, " + D + " AS d FROM wm ORDER BY d, rowid", {blob_v(q)}),
+      Rows stream = on.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1", {Value::blob(q)});
+      near_same_hits(stream, on.query("SELECT rowid, " + D + " AS d FROM wm ORDER BY d, rowid", {Value::blob(q)}),
                      tolerance_for(cfg), "whole stream");
       for (int64_t k : {int64_t{10}, n + 1}) {
-        same_rows(on.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = ?2", {blob_v(q), int_v(k)}),
+        same_rows(on.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = ?2",
+                           {Value::blob(q), Value::integer(k)}),
                   slice(stream, 0, static_cast<size_t>(k)), "k = " + std::to_string(k));
       }
       Rows filtered;
@@ -1270,10 +1042,10 @@ struct Harness {
       }
       same_rows(on.query("SELECT rowid, distance, product, created, subject FROM w WHERE embedding MATCH ?1 "
                          "AND product = 'a' AND k = 7",
-                         {blob_v(q)}),
+                         {Value::blob(q)}),
                 filtered, "filtered");
       same_rows(on.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 ORDER BY distance LIMIT 40 OFFSET 5",
-                         {blob_v(q)}),
+                         {Value::blob(q)}),
                 slice(stream, 5, 40), "stream with LIMIT and OFFSET");
     }
   }
@@ -1299,25 +1071,28 @@ void check_writes(const Config& cfg, size_t n, uint32_t seed) {
     Bytes v = h.vec();
     std::string sql = i % 2 ? "INSERT INTO w(product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4)"
                             : "INSERT INTO w(rowid, product, embedding, created, subject) VALUES (NULL, ?1, ?2, ?3, ?4)";
-    db.query(sql, {p, blob_v(v), c, s});
+    db.query(sql, {p, Value::blob(v), c, s});
     int64_t got = sqlite3_last_insert_rowid(db.handle());
-    db.query("INSERT INTO wm(product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4)", {p, blob_v(v), c, s});
+    db.query("INSERT INTO wm(product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4)", {p, Value::blob(v), c, s});
     REQUIRE(got == sqlite3_last_insert_rowid(db.handle()));
   }
   // A rowid given as text that looks like an integer, as SQLite converts it.
   h.both("INSERT INTO {t}(rowid, product, embedding, created, subject) VALUES ('9999999', 'a', ?1, 1, 'x')",
-         {blob_v(h.vec())});
+         {Value::blob(h.vec())});
   h.verify("automatic rowids");
 
   // UPDATE the vector, the metadata, the auxiliary column, several at once.
   std::vector<int64_t> ids = h.rowids(db);
-  for (int i = 0; i < 40; ++i) h.both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {int_v(h.pick(ids)), blob_v(h.vec())});
   for (int i = 0; i < 40; ++i)
-    h.both("UPDATE {t} SET product = ?2, created = ?3 WHERE rowid = ?1", {int_v(h.pick(ids)), h.product(), h.created()});
-  for (int i = 0; i < 40; ++i) h.both("UPDATE {t} SET subject = ?2 WHERE rowid = ?1", {int_v(h.pick(ids)), h.subject()});
+    h.both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {Value::integer(h.pick(ids)), Value::blob(h.vec())});
+  for (int i = 0; i < 40; ++i)
+    h.both("UPDATE {t} SET product = ?2, created = ?3 WHERE rowid = ?1",
+           {Value::integer(h.pick(ids)), h.product(), h.created()});
+  for (int i = 0; i < 40; ++i)
+    h.both("UPDATE {t} SET subject = ?2 WHERE rowid = ?1", {Value::integer(h.pick(ids)), h.subject()});
   for (int i = 0; i < 20; ++i)
     h.both("UPDATE {t} SET subject = ?2, embedding = ?3, product = NULL WHERE rowid = ?1",
-           {int_v(h.pick(ids)), h.subject(), blob_v(h.vec())});
+           {Value::integer(h.pick(ids)), h.subject(), Value::blob(h.vec())});
   h.both("UPDATE {t} SET created = created + 1, subject = subject || '!' WHERE product = 'b'");
   h.both("UPDATE {t} SET product = 'c' WHERE created < 100");
   h.both("UPDATE {t} SET embedding = embedding WHERE created > 900");
@@ -1328,39 +1103,41 @@ void check_writes(const Config& cfg, size_t n, uint32_t seed) {
   ids = h.rowids(db);
   for (int i = 0; i < 20; ++i)
     h.both("UPDATE {t} SET rowid = ?2, embedding = ?3 WHERE rowid = ?1",
-           {int_v(h.pick(ids)), int_v(-100000 - i), blob_v(h.vec())});
+           {Value::integer(h.pick(ids)), Value::integer(-100000 - i), Value::blob(h.vec())});
   h.verify("rowid updates");
 
   // INSERT OR REPLACE, REPLACE, UPDATE OR REPLACE.
   ids = h.rowids(db);
   for (int i = 0; i < 30; ++i)
     h.both("INSERT OR REPLACE INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
-           {int_v(h.pick(ids)), h.product(), blob_v(h.vec()), h.created(), h.subject()});
+           {Value::integer(h.pick(ids)), h.product(), Value::blob(h.vec()), h.created(), h.subject()});
   h.both("REPLACE INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, 'a', ?2, 5, 'r')",
-         {int_v(ids[3]), blob_v(h.vec())});
-  h.both("UPDATE OR REPLACE {t} SET rowid = ?2 WHERE rowid = ?1", {int_v(ids[10]), int_v(ids[11])});
+         {Value::integer(ids[3]), Value::blob(h.vec())});
+  h.both("UPDATE OR REPLACE {t} SET rowid = ?2 WHERE rowid = ?1", {Value::integer(ids[10]), Value::integer(ids[11])});
   h.both("UPDATE OR REPLACE {t} SET rowid = ?2, embedding = ?3 WHERE rowid = ?1",
-         {int_v(ids[20]), int_v(ids[21]), blob_v(h.vec())});
+         {Value::integer(ids[20]), Value::integer(ids[21]), Value::blob(h.vec())});
   h.verify("replace");
 
   // Duplicate rowids: the error of an ordinary table, and OR IGNORE / OR FAIL.
   ids = h.rowids(db);
-  REQUIRE(db.error("INSERT INTO w(rowid, embedding) VALUES (?1, ?2)", {int_v(ids[5]), blob_v(h.vec())}) ==
+  REQUIRE(db.error("INSERT INTO w(rowid, embedding) VALUES (?1, ?2)", {Value::integer(ids[5]), Value::blob(h.vec())}) ==
           "UNIQUE constraint failed: w.rowid");
-  REQUIRE(db.run("INSERT INTO w(rowid, embedding) VALUES (?1, ?2)", {int_v(ids[5]), blob_v(h.vec())}).rc ==
-          SQLITE_CONSTRAINT);
-  REQUIRE(db.error("UPDATE w SET rowid = ?2 WHERE rowid = ?1", {int_v(ids[5]), int_v(ids[6])}) ==
+  REQUIRE(db.run("INSERT INTO w(rowid, embedding) VALUES (?1, ?2)", {Value::integer(ids[5]), Value::blob(h.vec())})
+              .primary() == SQLITE_CONSTRAINT);
+  REQUIRE(db.error("UPDATE w SET rowid = ?2 WHERE rowid = ?1", {Value::integer(ids[5]), Value::integer(ids[6])}) ==
           "UNIQUE constraint failed: w.rowid");
-  h.both("INSERT OR IGNORE INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, 'z', ?2, 1, 'z'), "
-         "(?3, 'z', ?4, 2, 'z'), (?5, 'z', ?6, 3, 'z')",
-         {int_v(ids[7]), blob_v(h.vec()), int_v(8888888), blob_v(h.vec()), int_v(ids[8]), blob_v(h.vec())});
-  h.both("UPDATE OR IGNORE {t} SET rowid = ?2 WHERE rowid = ?1", {int_v(ids[9]), int_v(ids[12])});
+  h.both(
+      "INSERT OR IGNORE INTO {t}(rowid, product, embedding, created, subject) VALUES (?1, 'z', ?2, 1, 'z'), "
+      "(?3, 'z', ?4, 2, 'z'), (?5, 'z', ?6, 3, 'z')",
+      {Value::integer(ids[7]), Value::blob(h.vec()), Value::integer(8888888), Value::blob(h.vec()),
+       Value::integer(ids[8]), Value::blob(h.vec())});
+  h.both("UPDATE OR IGNORE {t} SET rowid = ?2 WHERE rowid = ?1", {Value::integer(ids[9]), Value::integer(ids[12])});
   h.both("INSERT OR FAIL INTO {t}(rowid, product, embedding, created, subject) VALUES (7777771, 'f', ?1, 1, 'f'), "
          "(?2, 'f', ?3, 2, 'f'), (7777772, 'f', ?4, 3, 'f')",
-         {blob_v(h.vec()), int_v(ids[13]), blob_v(h.vec()), blob_v(h.vec())});
+         {Value::blob(h.vec()), Value::integer(ids[13]), Value::blob(h.vec()), Value::blob(h.vec())});
   h.both("INSERT INTO {t}(rowid, product, embedding, created, subject) VALUES (7777773, 'g', ?1, 1, 'g'), "
          "(?2, 'g', ?3, 2, 'g')",
-         {blob_v(h.vec()), int_v(ids[14]), blob_v(h.vec())});  // ABORT: neither row stays
+         {Value::blob(h.vec()), Value::integer(ids[14]), Value::blob(h.vec())});  // ABORT: neither row stays
   REQUIRE(db.query("SELECT rowid FROM w WHERE rowid IN (7777771, 7777772, 7777773) ORDER BY rowid").size() == 1);
   h.verify("duplicates");
 
@@ -1370,10 +1147,10 @@ void check_writes(const Config& cfg, size_t n, uint32_t seed) {
          "SELECT rowid + 20000000, product, embedding, created, subject FROM {t} WHERE created < 60");
   {
     Bytes q = h.vec();
-    Rows near = db.query("SELECT rowid FROM w WHERE embedding MATCH ?1 AND k = 5", {blob_v(q)});
+    Rows near = db.query("SELECT rowid FROM w WHERE embedding MATCH ?1 AND k = 5", {Value::blob(q)});
     db.query("INSERT INTO w(rowid, product, embedding, created, subject) SELECT rowid + 30000000, product, "
              "embedding, created, subject FROM w WHERE embedding MATCH ?1 AND k = 5",
-             {blob_v(q)});
+             {Value::blob(q)});
     std::string list;
     for (const Row& r : near) list += (list.empty() ? "" : ", ") + std::to_string(r[0].i);
     db.query("INSERT INTO wm(rowid, product, embedding, created, subject) SELECT rowid + 30000000, product, "
@@ -1387,7 +1164,7 @@ void check_writes(const Config& cfg, size_t n, uint32_t seed) {
 
   // Deletes: some, then most, then all but two, then all; then refill.
   ids = h.rowids(db);
-  for (int i = 0; i < 30; ++i) h.both("DELETE FROM {t} WHERE rowid = ?1", {int_v(h.pick(ids))});
+  for (int i = 0; i < 30; ++i) h.both("DELETE FROM {t} WHERE rowid = ?1", {Value::integer(h.pick(ids))});
   h.both("DELETE FROM {t} WHERE created > 900");
   h.both("DELETE FROM {t} WHERE rowid = 123456789");  // no such row
   h.verify("deletes");
@@ -1395,11 +1172,11 @@ void check_writes(const Config& cfg, size_t n, uint32_t seed) {
   h.verify("most rows deleted");
   ids = h.rowids(db);
   REQUIRE(ids.size() > 2);
-  h.both("DELETE FROM {t} WHERE rowid NOT IN (?1, ?2)", {int_v(ids[0]), int_v(ids.back())});
+  h.both("DELETE FROM {t} WHERE rowid NOT IN (?1, ?2)", {Value::integer(ids[0]), Value::integer(ids.back())});
   h.verify("two rows left");
   h.both("DELETE FROM {t}");
   h.verify("empty");
-  REQUIRE(db.query("SELECT rowid FROM w WHERE embedding MATCH ?1 AND k = 10", {blob_v(h.vec())}).empty());
+  REQUIRE(db.query("SELECT rowid FROM w WHERE embedding MATCH ?1 AND k = 10", {Value::blob(h.vec())}).empty());
   REQUIRE(db.query("SELECT count(*) FROM w_chunks").at(0).at(0).i == 0);
   for (int64_t i = 0; i < static_cast<int64_t>(n) / 2; ++i) h.insert(i * 11);
   h.verify("refilled");
@@ -1433,7 +1210,7 @@ TEST_CASE("a failed write leaves nothing half-written", "[vtab][writes]") {
   db.integrity("w");
   // A multi-row UPDATE whose last row fails, and a DELETE + UPDATE mix.
   REQUIRE(db.error("UPDATE w SET embedding = CASE WHEN rowid = 250 THEN NULL ELSE ?1 END, product = 'x'",
-                   {blob_v(h.vec())}) == "quiver: embedding must not be NULL");
+                   {Value::blob(h.vec())}) == "quiver: embedding must not be NULL");
   same_rows(h.content(db, "w"), before, "after a failed UPDATE");
   REQUIRE(db.error("UPDATE w SET rowid = rowid + 1 WHERE rowid >= 100") == "UNIQUE constraint failed: w.rowid");
   same_rows(h.content(db, "w"), before, "after a failed rowid UPDATE");
@@ -1445,10 +1222,10 @@ TEST_CASE("a failed write leaves nothing half-written", "[vtab][writes]") {
   REQUIRE(db.error(bad_insert) == "quiver: embedding: dimension mismatch: expected 1024, got 2");
   same_rows(h.content(db, "w"), mid, "after a failed statement in a transaction");
   db.integrity("w");
-  REQUIRE(db.error("UPDATE w SET embedding = CASE WHEN rowid = 250 THEN '[1]' ELSE ?1 END", {blob_v(h.vec())}) ==
+  REQUIRE(db.error("UPDATE w SET embedding = CASE WHEN rowid = 250 THEN '[1]' ELSE ?1 END", {Value::blob(h.vec())}) ==
           "quiver: embedding: dimension mismatch: expected 1024, got 1");
   same_rows(h.content(db, "w"), mid, "after a failed UPDATE in a transaction");
-  h.both("UPDATE {t} SET embedding = ?1 WHERE rowid = 200", {blob_v(h.vec())});
+  h.both("UPDATE {t} SET embedding = ?1 WHERE rowid = 200", {Value::blob(h.vec())});
   db.exec("COMMIT");
   h.verify("committed");
 }
@@ -1474,16 +1251,16 @@ TEST_CASE("ROLLBACK restores the table exactly", "[vtab][transactions]") {
 
   // A vector changed and rolled back: searches see the old one again.
   Bytes q = h.vec();
-  Rows near = db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {blob_v(q)});
+  Rows near = db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {Value::blob(q)});
   db.exec("BEGIN");
   std::vector<float> far(64, 1000.0f);
   Bytes far_bytes(256);
   std::memcpy(far_bytes.data(), far.data(), 256);
-  db.query("UPDATE w SET embedding = ?2 WHERE rowid = ?1", {near[0][0], blob_v(far_bytes)});
-  Rows during = db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {blob_v(q)});
+  db.query("UPDATE w SET embedding = ?2 WHERE rowid = ?1", {near[0][0], Value::blob(far_bytes)});
+  Rows during = db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {Value::blob(q)});
   REQUIRE(during[0][0].i != near[0][0].i);
   db.exec("ROLLBACK");
-  same_rows(db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {blob_v(q)}), near,
+  same_rows(db.query("SELECT rowid, distance FROM w WHERE embedding MATCH ?1 AND k = 3", {Value::blob(q)}), near,
             "after rolling back a vector update");
 
   // Committed writes stay.
@@ -1548,12 +1325,12 @@ TEST_CASE("a second connection sees committed changes of the first", "[vtab][tra
 
     // Vectors updated in place: same chunk counts, new contents.
     for (int64_t i = 1; i <= 1200; i += 7)
-      h.both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {int_v(i), blob_v(h.vec())});
+      h.both("UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {Value::integer(i), Value::blob(h.vec())});
     h.verify_on(b, "b after a's vector updates");
     // Deletes move vectors between slots and chunks.
     h.both("DELETE FROM {t} WHERE rowid % 5 = 1");
     h.verify_on(b, "b after a's deletes");
-    for (int i = 0; i < 30; ++i) h.both("DELETE FROM {t} WHERE rowid = ?1", {int_v(h.pick(h.rowids(a)))});
+    for (int i = 0; i < 30; ++i) h.both("DELETE FROM {t} WHERE rowid = ?1", {Value::integer(h.pick(h.rowids(a)))});
     h.verify_on(b, "b after a's single deletes");
     h.both("UPDATE {t} SET rowid = rowid + 100000 WHERE rowid % 3 = 0");
     h.verify_on(b, "b after a's rowid updates");
@@ -1576,7 +1353,8 @@ TEST_CASE("a second connection sees committed changes of the first", "[vtab][tra
     // And the other way round.
     h.verify_on(a, "a reads");
     for (int i = 0; i < 50; ++i)
-      h.both_on(b, "UPDATE {t} SET embedding = ?2 WHERE rowid = ?1", {int_v(h.pick(h.rowids(b))), blob_v(h.vec())});
+      h.both_on(b, "UPDATE {t} SET embedding = ?2 WHERE rowid = ?1",
+                {Value::integer(h.pick(h.rowids(b))), Value::blob(h.vec())});
     h.both_on(b, "DELETE FROM {t} WHERE created > 800");
     h.verify_on(a, "a after b's writes");
     h.verify("a, again");
@@ -1599,7 +1377,7 @@ TEST_CASE("100000 inserts in one transaction and a file close to the size of its
     Prepared insert(db, "INSERT INTO t(rowid, embedding, tag) VALUES (?1, ?2, ?3)");
     for (int64_t i = 1; i <= n; ++i) {
       Bytes v = random_vector(rng, cfg);
-      insert.ok({int_v(i), blob_v(v), int_v(i % 100)});
+      insert.ok({Value::integer(i), Value::blob(v), Value::integer(i % 100)});
       data.rows.emplace(i, std::move(v));
     }
   }
@@ -1611,11 +1389,11 @@ TEST_CASE("100000 inserts in one transaction and a file close to the size of its
 
   for (int i = 0; i < 3; ++i) {
     Bytes q = random_vector(rng, cfg);
-    brute_check(data, q, db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10", {blob_v(q)}),
-                10);
+    brute_check(data, q,
+                db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 10", {Value::blob(q)}), 10);
     brute_check(data, q,
                 db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 1000 AND tag = 7",
-                         {blob_v(q)}),
+                         {Value::blob(q)}),
                 1000, [](int64_t id) { return id % 100 == 7; });
   }
 
@@ -1640,7 +1418,8 @@ TEST_CASE("100000 inserts in one transaction and a file close to the size of its
 
 std::vector<std::string> schema_names(const Db& db, const std::string& schema = "main") {
   std::vector<std::string> names;
-  for (const Row& r : db.query("SELECT name FROM " + qi(schema) + ".sqlite_master WHERE type = 'table' ORDER BY name"))
+  for (const Row& r :
+       db.query("SELECT name FROM " + quote_id(schema) + ".sqlite_master WHERE type = 'table' ORDER BY name"))
     names.push_back(r[0].s);
   return names;
 }
@@ -1656,17 +1435,19 @@ TEST_CASE("ALTER TABLE RENAME moves every shadow table and DROP TABLE removes th
     db.exec("CREATE TABLE other(x)");
     for (int i = 1; i <= 100; ++i) {
       vectors.push_back(random_vector(rng, cfg));
-      db.query("INSERT INTO t(rowid, embedding, product) VALUES (?1, ?2, 'p')", {int_v(i), blob_v(vectors.back())});
+      db.query("INSERT INTO t(rowid, embedding, product) VALUES (?1, ?2, 'p')",
+               {Value::integer(i), Value::blob(vectors.back())});
     }
     REQUIRE(schema_names(db) ==
             std::vector<std::string>{"other", "t", "t_centroids", "t_chunks", "t_config", "t_rows", "t_vectors"});
-    Rows before = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 5", {blob_v(vectors[0])});
+    Rows before =
+        db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = 5", {Value::blob(vectors[0])});
     db.exec("ALTER TABLE t RENAME TO u");
     REQUIRE(schema_names(db) ==
             std::vector<std::string>{"other", "u", "u_centroids", "u_chunks", "u_config", "u_rows", "u_vectors"});
-    same_rows(db.query("SELECT rowid, distance FROM u WHERE embedding MATCH ?1 AND k = 5", {blob_v(vectors[0])}),
+    same_rows(db.query("SELECT rowid, distance FROM u WHERE embedding MATCH ?1 AND k = 5", {Value::blob(vectors[0])}),
               before, "after rename");
-    db.query("INSERT INTO u(rowid, embedding, product) VALUES (101, ?1, 'q')", {blob_v(random_vector(rng, cfg))});
+    db.query("INSERT INTO u(rowid, embedding, product) VALUES (101, ?1, 'q')", {Value::blob(random_vector(rng, cfg))});
     db.query("DELETE FROM u WHERE rowid = 3");
     db.integrity("u");
     REQUIRE(db.integer("SELECT count(*) FROM u") == 100);
@@ -1679,7 +1460,8 @@ TEST_CASE("ALTER TABLE RENAME moves every shadow table and DROP TABLE removes th
   {
     // A new connection reads the renamed table.
     Db db(file.path());
-    REQUIRE(db.integer("SELECT count(*) FROM u WHERE embedding MATCH ?1 AND k = 1000", {blob_v(vectors[5])}) == 100);
+    REQUIRE(db.integer("SELECT count(*) FROM u WHERE embedding MATCH ?1 AND k = 1000", {Value::blob(vectors[5])}) ==
+            100);
     db.integrity("u");
     db.exec("DROP TABLE u");
     REQUIRE(schema_names(db) == std::vector<std::string>{"other"});
@@ -1698,38 +1480,43 @@ TEST_CASE("DROP TABLE in a rolled-back transaction keeps the table", "[vtab][ddl
   db.exec("BEGIN; DROP TABLE t; ROLLBACK");
   REQUIRE(db.integer("SELECT count(*) FROM t") == 2);
   db.integrity("t");
-  same_rows(db.query("SELECT rowid FROM t WHERE embedding MATCH '[3, 4]' AND k = 1"), Rows{{int_v(2)}}, "after");
+  same_rows(db.query("SELECT rowid FROM t WHERE embedding MATCH '[3, 4]' AND k = 1"), Rows{{Value::integer(2)}},
+            "after");
 }
 
 TEST_CASE("table and column names with quotes and spaces and SQL metacharacters work", "[vtab][ddl]") {
   Db db;
   const std::string table = "we\"ird tab;le' --";
-  db.exec("CREATE VIRTUAL TABLE " + qi(table) +
+  db.exec("CREATE VIRTUAL TABLE " + quote_id(table) +
           " USING quiver(\"my \"\"vec\"\"\" float[4] distance=l2, \"pro'duct; --\" text, [a b] integer, "
           "+`x,y` text, \"select\" real)");
   std::vector<std::string> names = schema_names(db);
   REQUIRE(names == std::vector<std::string>{table, table + "_centroids", table + "_chunks", table + "_config",
                                             table + "_rows", table + "_vectors"});
-  const std::string t = qi(table);
+  const std::string t = quote_id(table);
   db.exec("INSERT INTO " + t +
           "(rowid, \"my \"\"vec\"\"\", \"pro'duct; --\", [a b], `x,y`, \"select\") VALUES "
           "(1, '[0, 0, 0, 1]', 'a', 1, 'one', 0.5), (2, '[0, 0, 1, 1]', 'b', 2, 'two', 1.5), "
           "(3, '[0, 1, 1, 1]', 'a', 3, 'three', 2.5)");
-  same_rows(db.query("SELECT rowid, distance, \"x,y\" FROM " + t + " WHERE \"my \"\"vec\"\"\" MATCH '[0,0,0,0]' "
+  same_rows(db.query("SELECT rowid, distance, \"x,y\" FROM " + t +
+                     " WHERE \"my \"\"vec\"\"\" MATCH '[0,0,0,0]' "
                      "AND k = 2 AND \"pro'duct; --\" = 'a' AND \"a b\" >= 1 AND \"select\" < 3"),
-            Rows{{int_v(1), real_v(1), text_v("one")}, {int_v(3), real_v(std::sqrt(3.0)), text_v("three")}},
+            Rows{{Value::integer(1), Value::real(1), Value::text("one")},
+                 {Value::integer(3), Value::real(std::sqrt(3.0)), Value::text("three")}},
             "query");
   db.integrity(table);
   db.query("UPDATE " + t + " SET \"pro'duct; --\" = 'c', \"my \"\"vec\"\"\" = '[9, 9, 9, 9]' WHERE rowid = 2");
   db.query("DELETE FROM " + t + " WHERE rowid = 1");
   const std::string renamed = "an\"other name]";
-  db.exec("ALTER TABLE " + t + " RENAME TO " + qi(renamed));
+  db.exec("ALTER TABLE " + t + " RENAME TO " + quote_id(renamed));
   REQUIRE(schema_names(db) == std::vector<std::string>{renamed, renamed + "_centroids", renamed + "_chunks",
                                                        renamed + "_config", renamed + "_rows", renamed + "_vectors"});
   db.integrity(renamed);
-  same_rows(db.query("SELECT rowid, \"pro'duct; --\", `x,y` FROM " + qi(renamed) + " ORDER BY rowid"),
-            Rows{{int_v(2), text_v("c"), text_v("two")}, {int_v(3), text_v("a"), text_v("three")}}, "renamed");
-  db.exec("DROP TABLE " + qi(renamed));
+  same_rows(db.query("SELECT rowid, \"pro'duct; --\", `x,y` FROM " + quote_id(renamed) + " ORDER BY rowid"),
+            Rows{{Value::integer(2), Value::text("c"), Value::text("two")},
+                 {Value::integer(3), Value::text("a"), Value::text("three")}},
+            "renamed");
+  db.exec("DROP TABLE " + quote_id(renamed));
   REQUIRE(schema_names(db).empty());
 }
 
@@ -1744,8 +1531,9 @@ TEST_CASE("tables in an attached and in the temp schema", "[vtab][ddl]") {
   REQUIRE(schema_names(db, "aux") ==
           std::vector<std::string>{"t", "t_centroids", "t_chunks", "t_config", "t_rows", "t_vectors"});
   same_rows(db.query("SELECT rowid, tag FROM aux.t WHERE embedding MATCH '[4, 4]' AND k = 1 AND tag = 'y'"),
-            Rows{{int_v(2), text_v("y")}}, "attached");
-  same_rows(db.query("SELECT rowid FROM t2 WHERE embedding MATCH '[4, 4]' AND k = 1"), Rows{{int_v(7)}}, "temp");
+            Rows{{Value::integer(2), Value::text("y")}}, "attached");
+  same_rows(db.query("SELECT rowid FROM t2 WHERE embedding MATCH '[4, 4]' AND k = 1"), Rows{{Value::integer(7)}},
+            "temp");
   db.integrity("t2");
   db.exec("INSERT INTO aux.t(t) VALUES ('integrity-check')");
   db.exec("ALTER TABLE aux.t RENAME TO s");
@@ -1779,34 +1567,36 @@ TEST_CASE("shadow tables are read-only to SQL in defensive mode", "[vtab][shadow
   db.exec("UPDATE t SET embedding = '[5, 6]', tag = 'c' WHERE rowid = 1");
   db.exec("DELETE FROM t WHERE rowid = 2");
   db.integrity("t");
-  same_rows(db.query("SELECT rowid, tag FROM t"), Rows{{int_v(1), text_v("c")}}, "writes through the table");
+  same_rows(db.query("SELECT rowid, tag FROM t"), Rows{{Value::integer(1), Value::text("c")}},
+            "writes through the table");
   // Without defensive mode they are ordinary tables.
   REQUIRE(sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_DEFENSIVE, 0, &on) == SQLITE_OK);
   REQUIRE(on == 0);
   db.exec("UPDATE t_rows SET c0 = 'd' WHERE rowid = 1");
-  same_rows(db.query("SELECT rowid, tag FROM t"), Rows{{int_v(1), text_v("d")}}, "shadow write without defensive");
+  same_rows(db.query("SELECT rowid, tag FROM t"), Rows{{Value::integer(1), Value::text("d")}},
+            "shadow write without defensive");
   db.integrity("t");
 }
 
 // The result of a query after damage must be an error naming the problem or
 // exactly the answer of the undamaged table: never a wrong answer.
-void error_or_same(const Outcome& o, const Rows& right, const std::string& what) {
+void error_or_same(const Result& o, const Rows& right, const std::string& what) {
   INFO(what);
   if (!o.ok()) {
-    INFO("error " << o.extended << ": " << o.error);
-    CHECK((o.extended == SQLITE_CORRUPT_VTAB || o.error.rfind("quiver:", 0) == 0));
+    INFO("error " << o.rc << ": " << o.error);
+    CHECK((o.rc == SQLITE_CORRUPT_VTAB || o.error.rfind("quiver:", 0) == 0));
     return;
   }
   INFO("answered without an error: " << show(o.rows, 0, 8));
   INFO("the right answer: " << show(right, 0, 8));
-  CHECK(rows_equal(o.rows, right));
+  CHECK(o.rows == right);
 }
 
 void integrity_fails(const Db& db, const std::string& table) {
-  Outcome o = db.run("INSERT INTO " + qi(table) + "(" + qi(table) + ") VALUES ('integrity-check')");
-  INFO("integrity-check: " << o.extended << ": " << o.error);
+  Result o = db.run("INSERT INTO " + quote_id(table) + "(" + quote_id(table) + ") VALUES ('integrity-check')");
+  INFO("integrity-check: " << o.rc << ": " << o.error);
   REQUIRE_FALSE(o.ok());
-  REQUIRE(o.extended == SQLITE_CORRUPT_VTAB);
+  REQUIRE(o.rc == SQLITE_CORRUPT_VTAB);
   REQUIRE(o.error.rfind("quiver: corrupt index: ", 0) == 0);
 }
 
@@ -1834,19 +1624,20 @@ TEST_CASE("damaged shadow tables give errors and never a wrong answer", "[vtab][
     db.exec("BEGIN");
     for (int64_t i = 1; i <= n; ++i) {
       vectors.push_back(random_vector(rng, cfg));
-      db.query("INSERT INTO t(rowid, embedding, tag) VALUES (?1, ?2, ?3)", {int_v(i * 10), blob_v(vectors.back()), int_v(i % 100)});
+      db.query("INSERT INTO t(rowid, embedding, tag) VALUES (?1, ?2, ?3)",
+               {Value::integer(i * 10), Value::blob(vectors.back()), Value::integer(i % 100)});
     }
     db.exec("COMMIT");
     REQUIRE(db.integer("SELECT count(*) FROM t_chunks") >= 4);
     target = db.integer("SELECT rowid FROM t_rows WHERE chunk = (SELECT min(id) FROM t_chunks) AND slot = 5");
     Bytes tq(vectors[static_cast<size_t>(target / 10 - 1)]);
-    right.all = db.query(knn_all, {blob_v(q)});
+    right.all = db.query(knn_all, {Value::blob(q)});
     REQUIRE(right.all.size() == static_cast<size_t>(n));
-    right.near = db.query(knn_near, {blob_v(tq)});
-    right.tag = db.query(knn_tag, {blob_v(tq)});
-    right.stream = db.query(stream, {blob_v(tq)});
+    right.near = db.query(knn_near, {Value::blob(tq)});
+    right.tag = db.query(knn_tag, {Value::blob(tq)});
+    right.stream = db.query(stream, {Value::blob(tq)});
     right.scan = db.query(scan);
-    right.one = db.query(one, {int_v(target)});
+    right.one = db.query(one, {Value::integer(target)});
     db.integrity("t");
   }
   Bytes tq(vectors[static_cast<size_t>(target / 10 - 1)]);
@@ -1883,18 +1674,18 @@ TEST_CASE("damaged shadow tables give errors and never a wrong answer", "[vtab][
       }
       Db db(file.path());  // a fresh connection: nothing cached
       integrity_fails(db, "t");
-      error_or_same(db.run(knn_all, {blob_v(q)}), right.all, "k = all");
-      error_or_same(db.run(knn_near, {blob_v(tq)}), right.near, "k = 5 near the damaged row, with its vector");
-      error_or_same(db.run(stream, {blob_v(tq)}), right.stream, "stream");
+      error_or_same(db.run(knn_all, {Value::blob(q)}), right.all, "k = all");
+      error_or_same(db.run(knn_near, {Value::blob(tq)}), right.near, "k = 5 near the damaged row, with its vector");
+      error_or_same(db.run(stream, {Value::blob(tq)}), right.stream, "stream");
       if (d.by_rows) {
-        error_or_same(db.run(knn_tag, {blob_v(tq)}), right.tag, "k = 20 with a filter");
+        error_or_same(db.run(knn_tag, {Value::blob(tq)}), right.tag, "k = 20 with a filter");
         error_or_same(db.run(scan), right.scan, "scan");
-        error_or_same(db.run(one, {int_v(target)}), right.one, "rowid lookup");
+        error_or_same(db.run(one, {Value::integer(target)}), right.one, "rowid lookup");
       }
       // Writes must not crash either (any outcome).
-      db.run("DELETE FROM t WHERE rowid = ?1", {int_v(target)});
-      db.run("INSERT INTO t(rowid, embedding, tag) VALUES (5, ?1, 1)", {blob_v(tq)});
-      db.run("UPDATE t SET embedding = ?1 WHERE rowid = ?2", {blob_v(q), int_v(target + 10)});
+      db.run("DELETE FROM t WHERE rowid = ?1", {Value::integer(target)});
+      db.run("INSERT INTO t(rowid, embedding, tag) VALUES (5, ?1, 1)", {Value::blob(tq)});
+      db.run("UPDATE t SET embedding = ?1 WHERE rowid = ?2", {Value::blob(q), Value::integer(target + 10)});
     }
   }
   SECTION("a vector turned NaN in its blob") {
@@ -1907,12 +1698,12 @@ TEST_CASE("damaged shadow tables give errors and never a wrong answer", "[vtab][
   }
   SECTION("the same damage seen by a connection that had cached the table") {
     Db reader(file.path());
-    same_rows(reader.query(knn_all, {blob_v(q)}), right.all, "before");
+    same_rows(reader.query(knn_all, {Value::blob(q)}), right.all, "before");
     {
       Db db(file.path());
       db.exec("UPDATE t_vectors SET vectors = substr(vectors, 1, 10) WHERE id = " + first_chunk);
     }
-    error_or_same(reader.run(knn_all, {blob_v(q)}), right.all, "cached reader");
+    error_or_same(reader.run(knn_all, {Value::blob(q)}), right.all, "cached reader");
     integrity_fails(reader, "t");
   }
 }
@@ -1948,7 +1739,7 @@ TEST_CASE("a config that disagrees with the declaration is refused on connect", 
         sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
         db.exec(c.sql);
         // The connection that was already open finds it in 'integrity-check'.
-        Outcome o = db.run("INSERT INTO t(t) VALUES ('integrity-check')");
+        Result o = db.run("INSERT INTO t(t) VALUES ('integrity-check')");
         INFO(o.error);
         REQUIRE_FALSE(o.ok());
         REQUIRE(o.error.rfind("quiver: ", 0) == 0);
@@ -2022,8 +1813,8 @@ TEST_CASE("CREATE VIRTUAL TABLE rejects bad arguments with exact messages", "[vt
   db.exec("CREATE VIRTUAL TABLE b USING quiver(embedding bit[8], \"index\" text, \"Lists\" integer)");
   db.exec("CREATE VIRTUAL TABLE c USING quiver(tag text, embedding int8[1] distance = dot, cache_mb=0)");
   db.exec("INSERT INTO c(rowid, tag, embedding) VALUES (1, 'x', '[5]'), (2, 'y', '[-3]')");
-  same_rows(db.query("SELECT rowid, tag FROM c WHERE embedding MATCH '[1]' AND k = 1"), Rows{{int_v(1), text_v("x")}},
-            "cache_mb=0, vector column second");
+  same_rows(db.query("SELECT rowid, tag FROM c WHERE embedding MATCH '[1]' AND k = 1"),
+            Rows{{Value::integer(1), Value::text("x")}}, "cache_mb=0, vector column second");
 }
 
 TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][errors]") {
@@ -2045,13 +1836,14 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
   const std::vector<Case> cases = {
       // rows
       {"INSERT INTO t(rowid, embedding) VALUES (9, '[1, 2]')", {}, "quiver: embedding: dimension mismatch: expected 3, got 2"},
-      {"INSERT INTO t(rowid, embedding) VALUES (9, ?1)", {blob_v(Bytes(16, 0))},
+      {"INSERT INTO t(rowid, embedding) VALUES (9, ?1)", {Value::blob(Bytes(16, 0))},
        "quiver: embedding: dimension mismatch: expected 3, got 4"},
       {"INSERT INTO t(rowid, embedding) VALUES (9, NULL)", {}, "quiver: embedding must not be NULL"},
       {"INSERT INTO t(rowid, product) VALUES (9, 'x')", {}, "quiver: embedding must not be NULL"},
       {"INSERT INTO t(rowid, embedding) VALUES (9, '[1, nan, 2]')", {},
        "quiver: embedding: malformed JSON vector: expected a number at offset 4"},
-      {"INSERT INTO t(rowid, embedding) VALUES (9, ?1)", {blob_v(nan_blob)}, "quiver: embedding: element 1 is NaN"},
+      {"INSERT INTO t(rowid, embedding) VALUES (9, ?1)", {Value::blob(nan_blob)},
+       "quiver: embedding: element 1 is NaN"},
       {"INSERT INTO t(rowid, embedding) VALUES (9, X'0000803F0000803F00C07F')", {},
        "quiver: embedding: blob of 11 bytes is not a float32 vector (length must be a multiple of 4)"},
       {"INSERT INTO t(rowid, embedding) VALUES (9, 5)", {},
@@ -2086,12 +1878,12 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
        "quiver: k must be an integer from 1 to 16777216, got x"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 16777217", {},
        "quiver: k must be an integer from 1 to 16777216, got 16777217"},
-      {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = ?1", {null_v()},
+      {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = ?1", {Value::null()},
        "quiver: k must be an integer from 1 to 16777216, got NULL"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 2.5", {},
        "quiver: k must be an integer from 1 to 16777216, got 2.5"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0]' AND k = 1", {}, "quiver: dimension mismatch: expected 3, got 2"},
-      {"SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 1", {blob_v(Bytes(8, 0))},
+      {"SELECT rowid FROM t WHERE embedding MATCH ?1 AND k = 1", {Value::blob(Bytes(8, 0))},
        "quiver: dimension mismatch: expected 3, got 2"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[0,0,0]' AND k = 1", {},
        "quiver: the query vector is zero, which has no cosine distance"},
@@ -2137,9 +1929,9 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
   db.integrity("t");
   // The largest rowid is usable; after it an automatic rowid cannot be found.
   db.exec("INSERT INTO t(rowid, embedding) VALUES (9223372036854775807, '[1, 1, 1]')");
-  Outcome full = db.run("INSERT INTO t(embedding) VALUES ('[1, 1, 0]')");
+  Result full = db.run("INSERT INTO t(embedding) VALUES ('[1, 1, 0]')");
   REQUIRE(full.error == "quiver: no rowid left (the largest rowid is in use)");
-  REQUIRE(full.rc == SQLITE_FULL);
+  REQUIRE(full.primary() == SQLITE_FULL);
   db.integrity("t");
 }
 

@@ -82,7 +82,7 @@ void damage(fuzz::Db& db, FuzzedDataProvider& in) {
       Value id = some_key(db, in, "t_vectors", "id");
       fuzz::Rows r = db.must(std::string("SELECT ") + column + " FROM t_vectors WHERE id = ?1", {id});
       if (r.empty() || r[0][0].type != SQLITE_BLOB) return;
-      std::string bytes = r[0][0].bytes;
+      std::string bytes = r[0][0].s;
       size_t at = in.ConsumeIntegralInRange<size_t>(0, bytes.size());
       std::string patch = in.ConsumeRandomLengthString(16);
       bytes.replace(at, std::min(patch.size(), bytes.size() - at), patch);

@@ -204,7 +204,7 @@ class Session {
   }
   std::string literal(const Value& v) {
     if (v.type == SQLITE_INTEGER) return std::to_string(v.i);
-    if (v.type == SQLITE_TEXT) return "'" + v.bytes + "'";
+    if (v.type == SQLITE_TEXT) return "'" + v.s + "'";
     return "NULL";
   }
 
@@ -327,7 +327,7 @@ class Session {
   // Trained IVF lists now, 0 for a flat or untrained table.
   int64_t trained_lists() {
     Rows r = db_.must("SELECT value FROM t_config WHERE key = 'lists'");
-    return r.empty() ? 0 : std::atoll(r[0][0].bytes.c_str());
+    return r.empty() ? 0 : std::atoll(r[0][0].s.c_str());
   }
 
   // The probes constraint for a query, and whether the index answers it
@@ -437,7 +437,8 @@ class Session {
     std::string where = in_.ConsumeBool() ? "" : " WHERE rowid > -100";
     Rows quiver = db_.must("SELECT rowid, v, m, tag, note FROM t" + where + " ORDER BY rowid");
     Rows mirror = db_.must("SELECT rowid, v, m, tag, note FROM mirror" + where + " ORDER BY rowid");
-    check(quiver == mirror, "stored rows differ\n  quiver: " + fuzz::show(quiver) + "\n  mirror: " + fuzz::show(mirror));
+    check(fuzz::same(quiver, mirror),
+          "stored rows differ\n  quiver: " + fuzz::show(quiver) + "\n  mirror: " + fuzz::show(mirror));
   }
 
   FuzzedDataProvider& in_;

@@ -20,6 +20,7 @@ namespace {
 
 using fuzz::check;
 using fuzz::Value;
+using quiver_test::quote_id;
 
 void check_spec(const quiver::TableSpec& spec) {
   check(!spec.vector_column.empty(), "accepted without a vector column");
@@ -34,12 +35,6 @@ void check_spec(const quiver::TableSpec& spec) {
   check(spec.cache_mb <= quiver::kMaxCacheMb, "cache_mb out of range");
 }
 
-std::string quoted(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 // A vector of the table's type and size, away from zero so that every metric
 // accepts it: all ones.
 Value ones(const std::string& type, int64_t dims) {
@@ -52,22 +47,23 @@ Value ones(const std::string& type, int64_t dims) {
 }
 
 void exercise_table(fuzz::Db& db) {
-  std::string type = db.must("SELECT value FROM t_config WHERE key = 'type'")[0][0].bytes;
-  int64_t dims = std::stoll(db.must("SELECT value FROM t_config WHERE key = 'dims'")[0][0].bytes);
+  std::string type = db.must("SELECT value FROM t_config WHERE key = 'type'")[0][0].s;
+  int64_t dims = std::stoll(db.must("SELECT value FROM t_config WHERE key = 'dims'")[0][0].s);
   // The vector column is the only one that takes a vector alone.
   std::string column;
   for (const fuzz::Row& c : db.must("SELECT name FROM pragma_table_info('t')")) {
-    if (db.run("INSERT INTO t(rowid, " + quoted(c[0].bytes) + ") VALUES (1, ?1)", {ones(type, dims)}).ok()) {
+    if (db.run("INSERT INTO t(rowid, " + quote_id(c[0].s) + ") VALUES (1, ?1)", {ones(type, dims)}).ok()) {
       check(column.empty(), "two columns took a vector");
-      column = c[0].bytes;
+      column = c[0].s;
       db.must("DELETE FROM t");
     }
   }
   check(!column.empty(), "no column takes a vector");
-  db.must("INSERT INTO t(rowid, " + quoted(column) + ") VALUES (7, ?1)", {ones(type, dims)});
+  db.must("INSERT INTO t(rowid, " + quote_id(column) + ") VALUES (7, ?1)", {ones(type, dims)});
   for (const char* command : {"integrity-check", "rebuild", "integrity-check"}) {
     db.must("INSERT INTO t(t) VALUES (?1)", {Value::text(command)});
-    fuzz::Rows hits = db.must("SELECT rowid FROM t WHERE " + quoted(column) + " MATCH ?1 AND k = 3", {ones(type, dims)});
+    fuzz::Rows hits =
+        db.must("SELECT rowid FROM t WHERE " + quote_id(column) + " MATCH ?1 AND k = 3", {ones(type, dims)});
     check(hits.size() == 1 && hits[0][0] == Value::integer(7), "the one row is not found: " + fuzz::show(hits));
   }
 }

@@ -4,6 +4,8 @@
 #include <iterator>
 #include <set>
 
+#include "kmeans.h"
+
 namespace stress {
 
 using quiver_test::Result;
@@ -13,21 +15,10 @@ const char* const kTableArguments = "embedding float[8], tag text, n integer, in
 
 namespace {
 
-// splitmix64: the same numbers in every process and on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return next() % n; }
-
- private:
-  uint64_t state_;
-};
+// splitmix64: the same numbers in every process and on every platform, so a
+// run replays from its seed. Every bound passed to below() is above 0, where
+// it is next() % n.
+using quiver::Rng;
 
 Bytes random_vector(Rng& rng) {
   Bytes b(4 * kDims);

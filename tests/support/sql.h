@@ -1,14 +1,16 @@
-// Small helpers over the SQLite C API shared by the fault, security and
-// stress tests: values read back from statements, one call to run a statement
-// and collect its rows, identifier quoting. Nothing here depends on Catch, so
-// the stress programs can use it too.
+// Small helpers over the SQLite C API shared by the tests, the stress
+// programs and the fuzz targets: values read back from statements, one call to
+// run a statement and collect its rows, identifier quoting. Nothing here
+// depends on Catch, so the stress programs and fuzz targets can use it too.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quiver_test {
@@ -41,12 +43,16 @@ struct Value {
     v.s = std::move(x);
     return v;
   }
-  static Value blob(const Bytes& b) {
+  static Value blob(std::string bytes) {
     Value v;
     v.type = SQLITE_BLOB;
-    v.s.assign(b.begin(), b.end());
+    v.s = std::move(bytes);
     return v;
   }
+  static Value blob(const Bytes& b) { return blob(std::string(b.begin(), b.end())); }
+
+  // An integer or a real as a double (distances may come back as either).
+  double number() const { return type == SQLITE_INTEGER ? static_cast<double>(i) : d; }
 
   bool operator==(const Value& o) const {
     if (type != o.type) return false;
@@ -64,44 +70,60 @@ struct Value {
 using Row = std::vector<Value>;
 using Rows = std::vector<Row>;
 
-inline std::string show(const Value& v) {
+// For failure messages: a blob as hex, its first `blob_bytes` bytes.
+inline std::string show(const Value& v, size_t blob_bytes = 12) {
   char buf[40];
   switch (v.type) {
     case SQLITE_INTEGER: return std::to_string(v.i);
     case SQLITE_FLOAT: std::snprintf(buf, sizeof buf, "%.17g", v.d); return buf;
     case SQLITE_TEXT: return "'" + v.s + "'";
-    case SQLITE_BLOB: return "blob(" + std::to_string(v.s.size()) + " bytes)";
+    case SQLITE_BLOB: {
+      static const char digits[] = "0123456789ABCDEF";
+      std::string out = "X'";
+      for (size_t i = 0; i < v.s.size() && i < blob_bytes; ++i) {
+        unsigned char c = static_cast<unsigned char>(v.s[i]);
+        out += digits[c >> 4];
+        out += digits[c & 15];
+      }
+      return out + (v.s.size() > blob_bytes ? "...'" : "'") + "(" + std::to_string(v.s.size()) + " bytes)";
+    }
     default: return "NULL";
   }
 }
 
-inline std::string show(const Rows& rows, size_t limit = 20) {
+// Rows [from, from + limit), each with its index.
+inline std::string show(const Rows& rows, size_t from = 0, size_t limit = 20, size_t blob_bytes = 12) {
   std::string out = std::to_string(rows.size()) + " rows";
-  for (size_t r = 0; r < rows.size() && r < limit; ++r) {
-    out += "\n ";
-    for (const Value& v : rows[r]) out += " " + show(v);
+  for (size_t r = from; r < rows.size() && r - from < limit; ++r) {
+    out += "\n  [" + std::to_string(r) + "]";
+    for (const Value& v : rows[r]) out += " " + show(v, blob_bytes);
   }
   return out;
+}
+
+inline int bind_value(sqlite3_stmt* stmt, int slot, const Value& p) {
+  switch (p.type) {
+    case SQLITE_INTEGER: return sqlite3_bind_int64(stmt, slot, p.i);
+    case SQLITE_FLOAT: return sqlite3_bind_double(stmt, slot, p.d);
+    case SQLITE_TEXT: return sqlite3_bind_text64(stmt, slot, p.s.data(), p.s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    case SQLITE_BLOB: return sqlite3_bind_blob64(stmt, slot, p.s.data(), p.s.size(), SQLITE_TRANSIENT);
+    default: return sqlite3_bind_null(stmt, slot);
+  }
 }
 
 // Binds params to ?1, ?2, ...; the first failing result code, or SQLITE_OK.
 inline int bind_values(sqlite3_stmt* stmt, const std::vector<Value>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
-    const Value& p = params[i];
-    int slot = static_cast<int>(i + 1);
-    int rc;
-    switch (p.type) {
-      case SQLITE_INTEGER: rc = sqlite3_bind_int64(stmt, slot, p.i); break;
-      case SQLITE_FLOAT: rc = sqlite3_bind_double(stmt, slot, p.d); break;
-      case SQLITE_TEXT:
-        rc = sqlite3_bind_text64(stmt, slot, p.s.data(), p.s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-        break;
-      case SQLITE_BLOB: rc = sqlite3_bind_blob64(stmt, slot, p.s.data(), p.s.size(), SQLITE_TRANSIENT); break;
-      default: rc = sqlite3_bind_null(stmt, slot); break;
-    }
+    int rc = bind_value(stmt, static_cast<int>(i + 1), params[i]);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
+}
+
+// Binds every param it can; a slot that fails (one the statement lacks, a
+// value over SQLite's length limit) stays NULL.
+inline void bind_values_leniently(sqlite3_stmt* stmt, const std::vector<Value>& params) {
+  for (size_t i = 0; i < params.size(); ++i) bind_value(stmt, static_cast<int>(i + 1), params[i]);
 }
 
 inline Row read_row(sqlite3_stmt* stmt) {
@@ -136,12 +158,18 @@ struct Result {
   int primary() const { return rc & 0xff; }
 };
 
-inline Result run(sqlite3* db, const std::string& sql, const std::vector<Value>& params = {}) {
+// What run() does when a parameter cannot be bound: fail the statement, or
+// run it with the slot left NULL.
+enum class OnBindError { Fail, Ignore };
+
+inline Result run(sqlite3* db, const std::string& sql, const std::vector<Value>& params = {},
+                  OnBindError on_bind_error = OnBindError::Fail) {
   Result out;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
-  if (rc == SQLITE_OK) rc = bind_values(stmt, params);
-  if (rc == SQLITE_OK) {
+  if (rc == SQLITE_OK && on_bind_error == OnBindError::Fail) rc = bind_values(stmt, params);
+  if (rc == SQLITE_OK && on_bind_error == OnBindError::Ignore) bind_values_leniently(stmt, params);
+  if (rc == SQLITE_OK && stmt) {  // no statement (only spaces or comments) does nothing
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.rows.push_back(read_row(stmt));
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
   }
