@@ -97,6 +97,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
     int rc = sqlite3_prepare_v2(db, q, -1, &stmt, nullptr);
     sqlite3_free(q);
     check_rc(db, rc);
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);  // push_back may throw
     Rng rng(0x5245434cull);
     int64_t seen = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -109,7 +110,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
       }
       ++seen;
     }
-    sqlite3_finalize(stmt);
+    owner.reset();
     check_rc(db, rc);
   }
 
