@@ -5,6 +5,7 @@ whose sqlite3 module can load extensions.
 """
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,6 +81,22 @@ def ensure_glove_db(db_path, ext_path, sqlite3_shell):
             fail("%s exists but does not hold the %d GloVe words; delete it to rebuild" % (db_path, GLOVE_ROWS))
         return
     build_db(db_path, ext_path, sqlite3_shell)
+
+
+def remove_db(path):
+    """A database file and whatever journal it left."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+def connect(path, ext):
+    """An autocommit connection with the extension at `ext` loaded."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.enable_load_extension(True)
+    conn.load_extension(ext)
+    conn.enable_load_extension(False)
+    return conn
 
 
 def percentile(values, p):

@@ -63,8 +63,8 @@ import subprocess
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, as_matrix, check_ext,
-                    cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split, machine_lines,
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, as_matrix, check_ext, connect,
+                    cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split, machine_lines, remove_db,
                     sqlite_vec_path)
 
 try:
@@ -99,20 +99,6 @@ KNN_SQL = "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = %d AND
 FLAT_SQL = "SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND k = %d" % K
 BASE_INSERT = "INSERT INTO t(rowid, embedding) SELECT id, embedding FROM src.base ORDER BY id"
 COPY_INSERT = "INSERT INTO t(rowid, embedding) SELECT id, embedding FROM src.copies ORDER BY id"
-
-
-def remove_db(path):
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def connect(path, ext):
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.enable_load_extension(True)
-    conn.load_extension(ext)
-    conn.enable_load_extension(False)
-    return conn
 
 
 def make_source(path, base, copies):

@@ -52,7 +52,7 @@ import sys
 import time
 
 from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, check_ext, cpu_details, cpu_model,
-                    ensure_glove_db, fail, memory_gib, percentile, sqlite_vec_path)
+                    describe_tree, ensure_glove_db, fail, memory_gib, percentile, remove_db, sqlite_vec_path)
 
 try:
     import numpy as np
@@ -138,12 +138,6 @@ class Bench:
         conn.load_extension(self.vec_path)
         conn.enable_load_extension(False)
         return conn
-
-
-def remove_db(path):
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
 
 
 def make_source(bench, rows_wanted, query_count):
@@ -305,17 +299,6 @@ def recall(results, ids, b, q, top, kth):
             max_err = max(max_err, abs(dist - e))
     n = len(results) * K
     return strict / n, ties / n, max_err, short
-
-
-def describe_tree():
-    try:
-        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=True, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "ext"], check=True, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" + uncommitted changes in ext/" if dirty else "")
 
 
 def main():

@@ -44,8 +44,8 @@ import statistics
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, check_ext, cpu_model, ensure_glove_db, fail,
-                    machine_lines)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, check_ext, connect, cpu_model, ensure_glove_db, fail,
+                    machine_lines, remove_db)
 
 MAX_DISTANCE = 0.1
 LISTS = 1024
@@ -62,20 +62,6 @@ PAIRS_SQL = "SELECT a, b, distance FROM quiver_pairs(?1, ?2)"
 PAIRS_PROBES_SQL = "SELECT a, b, distance FROM quiver_pairs(?1, ?2, ?3)"
 RANGE_SQL = "SELECT rowid, distance FROM flat WHERE embedding MATCH ?1 AND distance < ?2"
 PLAIN_SQL = "SELECT id FROM g.words WHERE id < ?3 AND cosine_distance(embedding, ?1) < ?2"
-
-
-def remove_db(path):
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def connect(path, ext):
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.enable_load_extension(True)
-    conn.load_extension(ext)
-    conn.enable_load_extension(False)
-    return conn
 
 
 def timed_pairs(conn, table, max_distance, probes=None):
