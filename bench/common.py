@@ -5,6 +5,7 @@ whose sqlite3 module can load extensions.
 """
 import os
 import platform
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -83,6 +84,16 @@ def ensure_glove_db(db_path, ext_path, sqlite3_shell):
     build_db(db_path, ext_path, sqlite3_shell)
 
 
+def add_data_args(ap):
+    """--db, --ext and --sqlite3, the options every GloVe benchmark takes."""
+    ap.add_argument("--db", default=os.path.join(REPO, "build", "bench", "glove.db"),
+                    help="cached GloVe table (default build/bench/glove.db, built on first use)")
+    ap.add_argument("--ext", default=os.path.join(REPO, "build", "quiver"),
+                    help="Quiver loadable extension (default build/quiver)")
+    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3",
+                    help="sqlite3 shell used to build the GloVe table")
+
+
 def remove_db(path):
     """A database file and whatever journal it left."""
     for suffix in ("", "-journal", "-wal", "-shm"):
@@ -97,6 +108,18 @@ def connect(path, ext):
     conn.load_extension(ext)
     conn.enable_load_extension(False)
     return conn
+
+
+def timed_insert(conn, source, sql):
+    """One transaction of INSERT ... SELECT from the database file `source`, attached as src; seconds."""
+    conn.execute("ATTACH DATABASE ?1 AS src", (source,))
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.execute(sql)
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.execute("DETACH DATABASE src")
+    return seconds
 
 
 def percentile(values, p):

@@ -63,9 +63,9 @@ import subprocess
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, as_matrix, check_ext, connect,
-                    cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split, machine_lines, remove_db,
-                    sqlite_vec_path)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, add_data_args, as_matrix,
+                    check_ext, connect, cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split,
+                    machine_lines, remove_db, sqlite_vec_path, timed_insert)
 
 try:
     import numpy as np
@@ -111,18 +111,6 @@ def make_source(path, base, copies):
         conn.executemany("INSERT INTO %s VALUES (?1, ?2)" % table, rows)
     conn.execute("COMMIT")
     conn.close()
-
-
-def timed_insert(conn, source, sql):
-    """One transaction of INSERT ... SELECT from the attached source; seconds."""
-    conn.execute("ATTACH DATABASE ?1 AS src", (source,))
-    started = time.perf_counter()
-    conn.execute("BEGIN")
-    conn.execute(sql)
-    conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
-    conn.execute("DETACH DATABASE src")
-    return seconds
 
 
 def ingest(path, decl, source, open_conn):
@@ -326,14 +314,9 @@ def main():
     ap.add_argument("--no-sqlite-vec", action="store_true", help="skip sqlite-vec's vec0 point")
     ap.add_argument("--csv", default="ivf.csv", help="CSV output (default ivf.csv)")
     ap.add_argument("--png", default=None, help="recall-vs-queries/s plot (needs gnuplot; default: none)")
-    ap.add_argument("--db", default=os.path.join(REPO, "build", "bench", "glove.db"),
-                    help="cached GloVe table (default build/bench/glove.db, built on first use)")
-    ap.add_argument("--ext", default=os.path.join(REPO, "build", "quiver"),
-                    help="Quiver loadable extension (default build/quiver)")
+    add_data_args(ap)
     ap.add_argument("--workdir", default=None, help="database files (default: bench/ivf beside --ext)")
     ap.add_argument("--keep", action="store_true", help="keep the database files")
-    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3",
-                    help="sqlite3 shell used to build the GloVe table")
     ap.add_argument("--openblas", action="store_true",
                     help="give Faiss Debian's OpenBLAS (libopenblas0-pthread, one thread) for this run, whatever "
                          "libblas.so.3 the system selects")

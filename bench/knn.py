@@ -44,15 +44,15 @@ import csv
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, check_ext, cpu_details, cpu_model,
-                    describe_tree, ensure_glove_db, fail, memory_gib, percentile, remove_db, sqlite_vec_path)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, add_data_args, check_ext, cpu_details,
+                    cpu_model, describe_tree, ensure_glove_db, fail, memory_gib, percentile, remove_db, sqlite_vec_path,
+                    timed_insert)
 
 try:
     import numpy as np
@@ -204,14 +204,8 @@ def run_ingest(bench, stem, engine, how, base):
     conn = bench.connect(path)
     conn.execute(create)
     if how == "select":
-        conn.execute("ATTACH DATABASE ?1 AS src", (bench.path("source"),))
         sql = insert_sql(columns, True)
-        started = time.perf_counter()
-        conn.execute("BEGIN")
-        conn.execute(sql)
-        conn.execute("COMMIT")
-        seconds = time.perf_counter() - started
-        conn.execute("DETACH DATABASE src")
+        seconds = timed_insert(conn, bench.path("source"), sql)
     else:
         sql = insert_sql(columns, False)
         if columns == "v":
@@ -308,10 +302,7 @@ def main():
                     help="queries held out of the base (default %d)" % QUERY_COUNT)
     ap.add_argument("--warmup", type=int, default=WARMUP, help="warm-up queries per engine (default %d)" % WARMUP)
     ap.add_argument("--csv", default="knn.csv", help="CSV output (default knn.csv)")
-    ap.add_argument("--db", default=os.path.join(REPO, "build", "bench", "glove.db"),
-                    help="cached GloVe table (default build/bench/glove.db, built on first use)")
-    ap.add_argument("--ext", default=os.path.join(REPO, "build", "quiver"),
-                    help="Quiver loadable extension (default build/quiver)")
+    add_data_args(ap)
     ap.add_argument("--floor", default=None,
                     help="quiver_bench_floor (default: bench/quiver_bench_floor beside --ext)")
     ap.add_argument("--workdir", default=None,
@@ -320,8 +311,6 @@ def main():
     ap.add_argument("--ingest-runs", type=int, default=3, help="runs of every ingest (default 3)")
     ap.add_argument("--floor-passes", type=int, default=21, help="timed passes of the floor (default 21)")
     ap.add_argument("--floor-scans", type=int, default=50, help="timed queries of the scan floor (default 50)")
-    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3",
-                    help="sqlite3 shell used to build the GloVe table")
     args = ap.parse_args()
     if np is None:
         fail("needs numpy for the ground truth (apt-get install python3-numpy)")

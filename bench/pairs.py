@@ -38,14 +38,13 @@ import argparse
 import csv
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, check_ext, connect, cpu_model, ensure_glove_db, fail,
-                    machine_lines, remove_db)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, add_data_args, check_ext, connect, cpu_model, ensure_glove_db,
+                    fail, machine_lines, remove_db)
 
 MAX_DISTANCE = 0.1
 LISTS = 1024
@@ -145,14 +144,9 @@ def main():
     ap.add_argument("--sql-sample", type=int, default=SQL_SAMPLE,
                     help="rows of the plain-SQL baseline (default %d; 0 skips it)" % SQL_SAMPLE)
     ap.add_argument("--csv", default="pairs.csv", help="CSV output (default pairs.csv)")
-    ap.add_argument("--db", default=os.path.join(REPO, "build", "bench", "glove.db"),
-                    help="cached GloVe table (default build/bench/glove.db, built on first use)")
-    ap.add_argument("--ext", default=os.path.join(REPO, "build", "quiver"),
-                    help="Quiver loadable extension (default build/quiver)")
+    add_data_args(ap)
     ap.add_argument("--workdir", default=None, help="database file (default: bench/pairs beside --ext)")
     ap.add_argument("--keep", action="store_true", help="keep the database file")
-    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3",
-                    help="sqlite3 shell used to build the GloVe table")
     args = ap.parse_args()
     probes_list = sorted({int(x) for x in args.probes.split(",") if x.strip()})
     n = min(args.rows or GLOVE_ROWS, GLOVE_ROWS)

@@ -36,14 +36,13 @@ import csv
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, check_ext, cpu_model, ensure_glove_db, fail,
-                    percentile, sqlite_vec_path)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, add_data_args, check_ext, cpu_model,
+                    ensure_glove_db, fail, percentile, sqlite_vec_path)
 
 QUERY_COUNT = 50
 QUERY_POOL = 50000  # queries come from the most frequent words
@@ -136,12 +135,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, help="scan only the first ROWS words (default: all %d)" % GLOVE_ROWS)
     ap.add_argument("--csv", default="sql_scan.csv", help="CSV output (default sql_scan.csv)")
-    ap.add_argument("--db", default=os.path.join(REPO, "build", "bench", "glove.db"),
-                    help="cached database (default build/bench/glove.db, built on first use)")
-    ap.add_argument("--ext", default=os.path.join(REPO, "build", "quiver"),
-                    help="Quiver loadable extension (default build/quiver)")
-    ap.add_argument("--sqlite3", default=shutil.which("sqlite3") or "sqlite3",
-                    help="sqlite3 shell used to build the table")
+    add_data_args(ap)
     ap.add_argument("--pragma", action="append", default=[], metavar="SETTING",
                     help="run PRAGMA SETTING first, e.g. --pragma mmap_size=1073741824 (repeatable)")
     ap.add_argument("--passes", type=int, default=1, help="measured passes over the queries (default 1)")

@@ -1,7 +1,6 @@
 #include "ivf.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -13,18 +12,8 @@ namespace {
 // meet the old ones, then shift them back.
 constexpr int64_t kRebuildOffset = int64_t{1} << 40;
 
-// The IVF config values are counts: missing is 0, and anything but a number
-// from 0 to 2^62 is damage, which must not reach the arithmetic done on them.
-int64_t config_int(Store& store, const char* key) {
-  std::string text = store.config(key);
-  if (text.empty()) return 0;
-  char* end = nullptr;
-  errno = 0;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || value < 0 || value > (int64_t{1} << 62))
-    corrupt("config " + std::string(key) + " is \"" + text + "\"");
-  return value;
-}
+// The IVF config values are counts, from 0 to 2^62.
+int64_t config_int(Store& store, const char* key) { return store.config_count(key, int64_t{1} << 62); }
 double config_real(Store& store, const char* key) { return std::atof(store.config(key).c_str()); }
 
 std::string real_text(double v, int digits = 17) {

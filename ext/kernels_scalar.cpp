@@ -77,31 +77,31 @@ double bit_hamming(const void* a, const void* b, size_t n) {
   return static_cast<double>(s);
 }
 
-void f32_dot_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
+// Both panel references: every row of xs against every panel vector, each
+// sum in double. `term` is one dimension's contribution.
+template <class Term>
+void panel_reference(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out,
+                     Term term) {
   for (size_t p = 0; p < points; ++p) {
     const float* x = xs + p * dim;
     for (size_t j = 0; j < count; ++j) {
       const float* block = panel + (j / kPanelWidth) * dim * kPanelWidth;
       double s = 0;
-      for (size_t t = 0; t < dim; ++t) s += double{x[t]} * block[t * kPanelWidth + j % kPanelWidth];
+      for (size_t t = 0; t < dim; ++t) s += term(x[t], block[t * kPanelWidth + j % kPanelWidth]);
       out[p * count + j] = static_cast<float>(s);
     }
   }
 }
 
+void f32_dot_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
+  panel_reference(xs, points, panel, dim, count, out, [](float x, float v) { return double{x} * v; });
+}
+
 void f32_l2sq_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
-  for (size_t p = 0; p < points; ++p) {
-    const float* x = xs + p * dim;
-    for (size_t j = 0; j < count; ++j) {
-      const float* block = panel + (j / kPanelWidth) * dim * kPanelWidth;
-      double s = 0;
-      for (size_t t = 0; t < dim; ++t) {
-        double d = double{x[t]} - block[t * kPanelWidth + j % kPanelWidth];
-        s += d * d;
-      }
-      out[p * count + j] = static_cast<float>(s);
-    }
-  }
+  panel_reference(xs, points, panel, dim, count, out, [](float x, float v) {
+    double d = double{x} - v;
+    return d * d;
+  });
 }
 
 }  // namespace

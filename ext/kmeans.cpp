@@ -30,10 +30,10 @@ void Centroids::score(const float* xs, size_t points, float* scores, const Kerne
 
 namespace {
 
-// The first largest of k scores. The maximum is found in kLanes independent
-// runs the compiler turns into vector max instructions (one running maximum
-// would be a chain of dependent compares as long as k), then its first
-// position in a second, predictable pass.
+// The first largest of k scores: the maximum in kLanes independent runs
+// (one running maximum, with its index, would be a chain of dependent,
+// mispredicted compares as long as k), then its first position in a second
+// pass whose branch is always taken the same way until the end.
 uint32_t first_largest(const float* scores, size_t k) {
   constexpr size_t kLanes = 16;
   float lane[kLanes];

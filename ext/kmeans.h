@@ -1,8 +1,8 @@
 // k-means for the IVF coarse quantizer (no SQLite).
 //
 // Points are float32 rows. Seeding is k-means++ (D^2 sampling, over the
-// first 16 k points) from a fixed seed, so training is deterministic for given points; Lloyd iterations stop
-// early once no assignment changes; a cluster left empty takes half of the
+// first 16 k points) from a fixed seed, so training is deterministic for
+// given points; Lloyd iterations stop early once no assignment changes; a cluster left empty takes half of the
 // largest one. Spherical k-means (for cosine) keeps centroids unit-length.
 #pragma once
 

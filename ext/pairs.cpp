@@ -21,9 +21,9 @@
 
 #include "ivf.h"
 #include "pairs.h"
-#include "sql_value.h"
 #include "search.h"
 #include "sql_error.h"
+#include "sql_value.h"
 #include "store.h"
 #include "vtab.h"
 

@@ -1,7 +1,6 @@
 #include "sql_value.h"
 
 #include <cmath>
-
 #include <new>
 
 namespace quiver {

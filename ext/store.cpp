@@ -1,6 +1,8 @@
 #include "store.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -280,10 +282,9 @@ void Store::open() {
   expect("type", element_type_name(spec_.element_type));
   expect("dims", std::to_string(spec_.dims));
   expect("metric", metric_name(spec_.metric));
-  std::string chunk = config("chunk");
   // Checked before use: integrity-check reopens a table that stays in use.
-  int64_t capacity = std::atoll(chunk.c_str());
-  if (capacity < 1 || capacity > 65536) corrupt("config chunk is \"" + chunk + "\"");
+  int64_t capacity = config_count("chunk", 65536);
+  if (capacity < 1) corrupt("config chunk is \"" + config("chunk") + "\"");
   chunk_capacity_ = capacity;
 }
 
@@ -315,6 +316,16 @@ std::string Store::config(const std::string& key) {
   if (!q.step()) return "";
   const unsigned char* v = sqlite3_column_text(q.get(), 0);
   return v ? reinterpret_cast<const char*>(v) : "";
+}
+
+int64_t Store::config_count(const std::string& key, int64_t max) {
+  std::string text = config(key);
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || value < 0 || value > max) corrupt("config " + key + " is \"" + text + "\"");
+  return value;
 }
 
 void Store::set_config(const std::string& key, const std::string& value) {

@@ -135,6 +135,9 @@ class Store {
 
   // Config key/value.
   std::string config(const std::string& key);
+  // A count kept in config: missing is 0; anything but a number from 0 to
+  // `max` is damage, refused before arithmetic uses it.
+  int64_t config_count(const std::string& key, int64_t max);
   void set_config(const std::string& key, const std::string& value);
 
   // Transaction boundaries. Chunks written in the transaction are never

@@ -1040,6 +1040,19 @@ sqlite3_module make_module() {
 
 const sqlite3_module kModule = make_module();
 
+// True when `schema` has a table or view named `table`.
+bool schema_has_table(sqlite3* db, const std::string& schema, const std::string& table) {
+  std::string sql = sql_format_id(
+      "SELECT 1 FROM \"%w\".sqlite_master WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE", schema, "");
+  sqlite3_stmt* stmt = nullptr;
+  check_rc(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr));
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+  check_rc(db, sqlite3_bind_text(stmt, 1, table.c_str(), -1, SQLITE_TRANSIENT));
+  int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) check_rc(db, rc);
+  return rc == SQLITE_ROW;
+}
+
 }  // namespace
 
 int register_vtab(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver", &kModule, nullptr, nullptr); }
@@ -1066,14 +1079,10 @@ QuiverTable open_table(sqlite3* db, const std::string& name) {
     schema = name.substr(0, dot);
     table = name.substr(dot + 1);
   }
-  // Unqualified: the first schema that has a table of that name, quiver or
-  // not, as SQLite resolves it.
-  for (size_t i = 0; schema.empty() && i < schemas.size(); ++i) {
-    int rc = sqlite3_table_column_metadata(db, schemas[i].c_str(), table.c_str(), nullptr, nullptr, nullptr,
-                                           nullptr, nullptr, nullptr);
-    if (rc == SQLITE_NOMEM) throw std::bad_alloc();
-    if (rc == SQLITE_OK) schema = schemas[i];
-  }
+  // Unqualified: the first schema that has a table (or view) of that name,
+  // quiver or not, as SQLite resolves it.
+  for (size_t i = 0; schema.empty() && i < schemas.size(); ++i)
+    if (schema_has_table(db, schemas[i], table)) schema = schemas[i];
   if (schema.empty()) fail("no table named \"" + name + "\"");
   // Preparing a statement on the table connects it in this connection.
   std::string sql = sql_format_id("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table);
