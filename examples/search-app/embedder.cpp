@@ -11,6 +11,9 @@ Embedder::Embedder(Database& db, int dims, bool preload)
       preloaded_(preload) {
   if (!preload) return;
   size_t bytes = sizeof(float) * static_cast<size_t>(dims);
+  auto words = static_cast<size_t>(db.integer("SELECT count(*) FROM words"));
+  vectors_.reserve(words * static_cast<size_t>(dims));
+  index_.reserve(words);
   Statement all(db, "SELECT word, vector FROM words");
   while (all.step()) {
     if (static_cast<size_t>(all.bytes(1)) != bytes) throw AppError("a vector of the words table has the wrong size");

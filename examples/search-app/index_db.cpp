@@ -27,11 +27,16 @@ IndexDb::IndexDb(const std::string& path, int flags) : path_(path), db_(std::mak
   sqlite3_busy_timeout(db_->handle(), 5000);
 }
 
-IndexDb IndexDb::open_for_indexing(const std::string& path, const std::string& words_source) {
+IndexDb IndexDb::open_for_indexing(const std::string& path, const std::string& words_source,
+                                   const std::function<void(const std::string&)>& note) {
   bool fresh = !file_exists(path);
   IndexDb index(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (fresh || index.db().integer("SELECT count(*) FROM sqlite_master") == 0) {
     try {
+      if (!file_exists(words_source))
+        throw AppError("no word vectors at \"" + words_source +
+                       "\" (build them with cmake/glove-db.sh, or name a database with a words table: --words FILE)");
+      note("creating " + path + " with the word vectors of " + words_source + " ...");
       index.create(words_source);
     } catch (...) {
       // Leave no empty index behind.
@@ -65,9 +70,6 @@ void IndexDb::check_format() {
 }
 
 void IndexDb::create(const std::string& words_source) {
-  if (!file_exists(words_source))
-    throw AppError("no word vectors at \"" + words_source +
-                   "\" (build them with cmake/glove-db.sh, or name a database with a words table: --words FILE)");
   Database& db = *db_;
   db.exec("PRAGMA journal_mode = WAL");
   {

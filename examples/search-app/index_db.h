@@ -15,6 +15,7 @@
 // A text's vector is the mean of its known words' vectors (embedder.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,8 +24,10 @@
 class IndexDb {
  public:
   // Opens an index for writing, creating it (with the vocabulary of the
-  // `words` table in the database words_source) if the file is new.
-  static IndexDb open_for_indexing(const std::string& path, const std::string& words_source);
+  // `words` table in the database words_source, after telling note) if the
+  // file is new.
+  static IndexDb open_for_indexing(const std::string& path, const std::string& words_source,
+                                   const std::function<void(const std::string&)>& note);
   // Opens an existing index for queries.
   static IndexDb open_for_queries(const std::string& path);
 

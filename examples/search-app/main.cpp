@@ -82,8 +82,9 @@ int run_index(const Args& a) {
   const std::string &folder = a.positional[1], &path = a.positional[2];
   if (!a.words.empty() && access(path.c_str(), F_OK) == 0)
     throw AppError("\"" + path + "\" already has its word vectors; --words is for a new index");
-  IndexDb index = IndexDb::open_for_indexing(path, a.words.empty() ? SEARCH_APP_WORDS : a.words);
   Progress progress(stderr);
+  IndexDb index = IndexDb::open_for_indexing(path, a.words.empty() ? SEARCH_APP_WORDS : a.words,
+                                             [&](const std::string& message) { progress.note(message); });
   IndexReport r = index_folder(index, folder, progress);
   std::printf("%s files: %s read (%s binary or unreadable, skipped), %s unchanged, %s removed\n",
               with_commas(r.seen).c_str(), with_commas(r.indexed).c_str(), with_commas(r.skipped).c_str(),

@@ -1,32 +1,43 @@
 #include "search.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "embedder.h"
 
 namespace {
 
-// Snippets show about this many bytes of a paragraph.
-constexpr size_t kSnippetBytes = 200;
+// Snippets show at most this many characters of a paragraph; on a terminal,
+// no more than fit on the line after the indent.
+constexpr size_t kSnippetChars = 200;
+constexpr size_t kIndent = 4;
 
-// The paragraph on one line: runs of white space as one space, cut at a
-// character boundary after about kSnippetBytes.
-std::string snippet(const std::string& text) {
-  std::string out;
-  bool space = false;
+size_t snippet_chars(std::FILE* out) {
+  struct winsize w;
+  if (ioctl(fileno(out), TIOCGWINSZ, &w) == 0 && w.ws_col > kIndent + 20)
+    return std::min(kSnippetChars, static_cast<size_t>(w.ws_col) - kIndent - 1);
+  return kSnippetChars;
+}
+
+// The paragraph on one line: runs of white space as one space, cut to
+// `chars` characters (a UTF-8 sequence is one), " ..." marking the cut.
+std::string snippet(const std::string& text, size_t chars) {
+  std::string flat;
   for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    if (out.size() >= kSnippetBytes && (static_cast<unsigned char>(c) & 0xC0) != 0x80) return out + " ...";
-    out.push_back(c);
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    if (!space) flat.push_back(c);
+    else if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
   }
-  return out;
+  size_t count = 0, cut = 0;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    if ((static_cast<unsigned char>(flat[i]) & 0xC0) == 0x80) continue;  // inside a character
+    if (count == chars - 4) cut = i;
+    ++count;
+  }
+  return count <= chars ? flat : flat.substr(0, cut) + " ...";
 }
 
 }  // namespace
@@ -58,11 +69,12 @@ void print_answer(const Answer& answer, std::FILE* out) {
   bool terminal = isatty(fileno(out));
   const char* bold = terminal ? "\033[1m" : "";
   const char* plain = terminal ? "\033[0m" : "";
+  size_t chars = snippet_chars(out);
   int rank = 0;
   for (const Hit& h : answer.hits) {
     std::fprintf(out, "%2d. %.3f  %s%s:%lld%s\n", ++rank, h.distance, bold, h.path.c_str(),
                  static_cast<long long>(h.line), plain);
-    std::fprintf(out, "    %s\n", snippet(h.text).c_str());
+    std::fprintf(out, "    %s\n", snippet(h.text, chars).c_str());
   }
   std::string unknown;
   for (const std::string& w : answer.unknown_words) unknown += (unknown.empty() ? "" : ", ") + w;
