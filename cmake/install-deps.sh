@@ -6,7 +6,7 @@
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
-packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev)
+packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev zlib1g-dev)
 case "$purpose" in
   build) ;;
   test)

@@ -99,10 +99,11 @@ expect "integrity" "$("$sqlite3" "$db" -cmd ".load $module" \
 
 # 7. The prompt: one answer per line, errors shown and the session goes on,
 # "quit" ends it; "search-app DB" is the same as "search-app shell DB".
-for shell in "shell $db" "$db"; do
-  # shellcheck disable=SC2086
-  out=$(printf 'comet orbit\n\n???\nquit\npiano melody\n' | "$app" $shell -k 1)
-  expect "shell ($shell)" "$(echo "$out" | sed -n "s|^ 1\. [0-9.]*  $docs/||p; /^the query/p")" \
+for form in shell bare; do
+  args=(shell "$db")
+  [ "$form" = shell ] || args=("$db")
+  out=$(printf 'comet orbit\n\n???\nquit\npiano melody\n' | "$app" "${args[@]}" -k 1)
+  expect "prompt ($form)" "$(echo "$out" | sed -n "s|^ 1\. [0-9.]*  $docs/||p; /^the query/p")" \
 "astronomy.txt:5
 the query has no words: \"???\""
 done
