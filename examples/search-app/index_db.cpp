@@ -89,10 +89,13 @@ void IndexDb::create(const std::string& words_source) {
       "  WITHOUT ROWID;"
       "CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
       "  mtime_ns INTEGER NOT NULL, kind TEXT NOT NULL);"
+      "CREATE TABLE passages (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, text TEXT NOT NULL);"
+      "CREATE INDEX passages_by_hash ON passages(hash);"
       "CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id),"
-      "  line INTEGER NOT NULL, text TEXT NOT NULL);"
+      "  line INTEGER NOT NULL, passage_id INTEGER NOT NULL REFERENCES passages(id));"
       "CREATE INDEX paragraphs_by_file ON paragraphs(file_id);"
-      "CREATE VIRTUAL TABLE paragraph_vectors USING quiver(embedding float[" + d + "] distance=cosine, index=ivf);"
+      "CREATE INDEX paragraphs_by_passage ON paragraphs(passage_id);"
+      "CREATE VIRTUAL TABLE passage_vectors USING quiver(embedding float[" + d + "] distance=cosine, index=ivf);"
       "INSERT INTO words (word, vector)"
       "  SELECT word, vector_scale(vector_normalize(embedding), ln(2 + id)) FROM source.words ORDER BY word;");
   Statement meta(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");

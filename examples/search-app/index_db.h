@@ -7,10 +7,13 @@
 //   files(id, path UNIQUE, size, mtime_ns, kind)
 //                                   every file seen, with what re-indexing compares; kind is
 //                                   'text', 'binary' or 'unreadable'
-//   paragraphs(id, file_id, line, text)
-//                                   the paragraphs that have at least one known word
-//   paragraph_vectors               quiver(embedding float[dims] distance=cosine, index=ivf); its
-//                                   rowid is the paragraph's id
+//   passages(id, hash, text)        each distinct paragraph text once (half of /usr/share/doc's
+//                                   paragraphs are copies: licences in every copyright file), hash
+//                                   its FNV-1a hash; only texts with at least one known word
+//   paragraphs(id, file_id, line, passage_id)
+//                                   every place a passage appears
+//   passage_vectors                 quiver(embedding float[dims] distance=cosine, index=ivf); its
+//                                   rowid is the passage's id
 //
 // A text's vector is the mean of its known words' vectors (embedder.h).
 #pragma once

@@ -58,21 +58,38 @@ const char* kind_name(FileKind kind) {
   return "unreadable";
 }
 
+// FNV-1a, 64 bits: a passage's text, to find its copies.
+int64_t text_hash(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return static_cast<int64_t>(h);
+}
+
+// The passages that only this file uses (its own rows aside).
+#define ONLY_HERE                                                         \
+  "SELECT passage_id FROM paragraphs AS p WHERE file_id = ?1 AND NOT EXISTS" \
+  " (SELECT 1 FROM paragraphs AS o WHERE o.passage_id = p.passage_id AND o.file_id != ?1)"
+
 class Writer {
  public:
   Writer(Database& db, Embedder& embedder)
       : db_(db),
         embedder_(embedder),
-        drop_vectors_(db_, "DELETE FROM paragraph_vectors WHERE rowid IN (SELECT id FROM paragraphs WHERE file_id = ?1)"),
+        drop_vectors_(db_, "DELETE FROM passage_vectors WHERE rowid IN (" ONLY_HERE ")"),
+        drop_passages_(db_, "DELETE FROM passages WHERE id IN (" ONLY_HERE ")"),
         drop_paragraphs_(db_, "DELETE FROM paragraphs WHERE file_id = ?1"),
         drop_file_(db_, "DELETE FROM files WHERE id = ?1"),
         update_file_(db_, "UPDATE files SET size = ?2, mtime_ns = ?3, kind = ?4 WHERE id = ?1"),
         insert_file_(db_, "INSERT INTO files (path, size, mtime_ns, kind) VALUES (?1, ?2, ?3, ?4)"),
-        insert_paragraph_(db_, "INSERT INTO paragraphs (file_id, line, text) VALUES (?1, ?2, ?3)"),
-        insert_vector_(db_, "INSERT INTO paragraph_vectors (rowid, embedding) VALUES (?1, ?2)") {}
+        find_passage_(db_, "SELECT id FROM passages WHERE hash = ?1 AND text = ?2"),
+        insert_passage_(db_, "INSERT INTO passages (hash, text) VALUES (?1, ?2)"),
+        insert_vector_(db_, "INSERT INTO passage_vectors (rowid, embedding) VALUES (?1, ?2)"),
+        insert_paragraph_(db_, "INSERT INTO paragraphs (file_id, line, passage_id) VALUES (?1, ?2, ?3)") {}
 
+  // A file's paragraphs leave, and the passages no other file has.
   void drop_contents(int64_t file) {
     drop_vectors_.bind(1, file).run();
+    drop_passages_.bind(1, file).run();
     drop_paragraphs_.bind(1, file).run();
   }
   void drop(int64_t file) {
@@ -96,28 +113,41 @@ class Writer {
     if (text.kind != FileKind::Text) return -1;
     int64_t written = 0;
     for (const Paragraph& p : split_paragraphs(text.text)) {
-      std::vector<float> vector = embedder_.embed(p.text);
-      if (vector.empty()) continue;  // no known word: nothing to find it by
-      insert_paragraph_.bind(1, file).bind(2, p.line).bind(3, p.text).run();
-      int64_t id = sqlite3_last_insert_rowid(db_.handle());
-      insert_vector_.bind(1, id).bind_blob(2, vector.data(), static_cast<int>(sizeof(float) * vector.size())).run();
+      int64_t passage = find_or_add_passage(p.text);
+      if (passage == 0) continue;  // no known word: nothing to find it by
+      insert_paragraph_.bind(1, file).bind(2, p.line).bind(3, passage).run();
       ++written;
     }
     return written;
   }
 
  private:
+  // The passage's id (0 if it has no known word), embedded once per text.
+  int64_t find_or_add_passage(const std::string& text) {
+    int64_t hash = text_hash(text), id = 0;
+    find_passage_.bind(1, hash).bind(2, text);
+    if (find_passage_.step()) id = find_passage_.integer(0);
+    find_passage_.reset();
+    if (id) return id;
+    std::vector<float> vector = embedder_.embed(text);
+    if (vector.empty()) return 0;
+    insert_passage_.bind(1, hash).bind(2, text).run();
+    id = sqlite3_last_insert_rowid(db_.handle());
+    insert_vector_.bind(1, id).bind_blob(2, vector.data(), static_cast<int>(sizeof(float) * vector.size())).run();
+    return id;
+  }
+
   Database& db_;
   Embedder& embedder_;
-  Statement drop_vectors_, drop_paragraphs_, drop_file_, update_file_, insert_file_, insert_paragraph_,
-      insert_vector_;
+  Statement drop_vectors_, drop_passages_, drop_paragraphs_, drop_file_, update_file_, insert_file_, find_passage_,
+      insert_passage_, insert_vector_, insert_paragraph_;
 };
 
 // Trains the IVF lists again when they no longer fit the collection: it has
 // grown large enough without them, or a quarter of it is new or moved since
 // they were trained, or it has shrunk to less than half.
 bool should_train(Database& db, int64_t* lists) {
-  Statement s(db, "SELECT rows, lists, trained_rows, changed FROM quiver_stats('paragraph_vectors')");
+  Statement s(db, "SELECT rows, lists, trained_rows, changed FROM quiver_stats('passage_vectors')");
   if (!s.step()) return false;
   int64_t rows = s.integer(0), trained_rows = s.integer(2), changed = s.integer(3);
   *lists = s.integer(1);
@@ -202,13 +232,14 @@ IndexReport index_folder(IndexDb& index, const std::string& folder, Progress& pr
   progress.finish();
 
   if (should_train(db, &report.lists)) {
-    progress.note("training the IVF index on " + with_commas(db.integer("SELECT count(*) FROM paragraphs")) +
-                  " paragraphs ...");
-    db.exec("INSERT INTO paragraph_vectors (paragraph_vectors) VALUES ('rebuild')");
+    progress.note("training the IVF index on " + with_commas(db.integer("SELECT count(*) FROM passages")) +
+                  " distinct paragraphs ...");
+    db.exec("INSERT INTO passage_vectors (passage_vectors) VALUES ('rebuild')");
     report.trained = true;
-    report.lists = db.integer("SELECT lists FROM quiver_stats('paragraph_vectors')");
+    report.lists = db.integer("SELECT lists FROM quiver_stats('passage_vectors')");
   }
   report.total_paragraphs = db.integer("SELECT count(*) FROM paragraphs");
+  report.passages = db.integer("SELECT count(*) FROM passages");
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

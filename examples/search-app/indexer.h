@@ -17,13 +17,14 @@ struct IndexReport {
   int64_t skipped = 0;    // of the indexed: binary or unreadable
   int64_t paragraphs = 0; // written now
   int64_t total_paragraphs = 0;
+  int64_t passages = 0;   // distinct paragraph texts in the index
   int64_t lists = 0;      // IVF lists after the run (0: exact scan)
   bool trained = false;   // the IVF index was trained by this run
   double seconds = 0;
 };
 
-// Below this many paragraphs a query scans them all (exact and fast enough);
-// from here on, the paragraphs are clustered into IVF lists.
+// Below this many distinct paragraphs a query scans them all (exact and fast
+// enough); from here on, they are clustered into IVF lists.
 constexpr int64_t kIvfParagraphs = 10000;
 
 IndexReport index_folder(IndexDb& index, const std::string& folder, Progress& progress);

@@ -33,7 +33,7 @@ const char* kUsage =
     "usage:\n"
     "  search-app index FOLDER DB [--words WORDS_DB]  index the text files under FOLDER into DB;\n"
     "                                                  again, it reads only new and changed files\n"
-    "  search-app query DB TEXT [-k N]                the N (10) paragraphs nearest to TEXT\n"
+    "  search-app query DB TEXT [-k N]                the N (10) distinct paragraphs nearest to TEXT\n"
     "  search-app shell DB [-k N]                     ask at a prompt (also: search-app DB)\n"
     "WORDS_DB is an SQLite file with a table words(id, word, embedding), id the word's\n"
     "frequency rank (see sql/glove/load.sql); it is copied into DB when DB is created.\n"
@@ -89,8 +89,8 @@ int run_index(const Args& a) {
   std::printf("%s files: %s read (%s binary or unreadable, skipped), %s unchanged, %s removed\n",
               with_commas(r.seen).c_str(), with_commas(r.indexed).c_str(), with_commas(r.skipped).c_str(),
               with_commas(r.unchanged).c_str(), with_commas(r.removed).c_str());
-  std::printf("%s paragraphs written, %s in the index; %s; %s\n", with_commas(r.paragraphs).c_str(),
-              with_commas(r.total_paragraphs).c_str(),
+  std::printf("%s paragraphs written, %s in the index (%s distinct); %s; %s\n", with_commas(r.paragraphs).c_str(),
+              with_commas(r.total_paragraphs).c_str(), with_commas(r.passages).c_str(),
               r.lists ? (std::string(r.trained ? "IVF index trained: " : "IVF index: ") + with_commas(r.lists) +
                          " lists").c_str()
                       : "exact search (small collection)",
@@ -109,8 +109,8 @@ int run_shell(const std::string& path, int k) {
   IndexDb index = IndexDb::open_for_queries(path);
   bool terminal = isatty(STDIN_FILENO);
   if (terminal)
-    std::printf("%s paragraphs of %s files. Type words to search; Ctrl-D or \"quit\" ends.\n",
-                with_commas(index.db().integer("SELECT count(*) FROM paragraphs")).c_str(),
+    std::printf("%s distinct paragraphs of %s files. Type words to search; Ctrl-D or \"quit\" ends.\n",
+                with_commas(index.db().integer("SELECT count(*) FROM passages")).c_str(),
                 with_commas(index.db().integer("SELECT count(*) FROM files WHERE kind = 'text'")).c_str());
   std::string line;
   while (true) {

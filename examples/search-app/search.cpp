@@ -52,15 +52,24 @@ Answer search(IndexDb& index, const std::string& query, int k) {
     if (embedder.count_words(query) == 0) throw AppError("the query has no words: \"" + query + "\"");
     throw AppError("no word of the query is in the vocabulary: \"" + query + "\"");
   }
-  Statement s(index.db(),
-              "SELECT f.path, p.line, v.distance, p.text"
-              " FROM paragraph_vectors AS v"
-              " JOIN paragraphs AS p ON p.id = v.rowid"
-              " JOIN files AS f ON f.id = p.file_id"
-              " WHERE v.embedding MATCH ?1 AND v.k = ?2"
-              " ORDER BY v.distance");
-  s.bind_blob(1, vector.data(), static_cast<int>(sizeof(float) * vector.size())).bind(2, int64_t{k});
-  while (s.step()) answer.hits.push_back(Hit{s.text(0), s.integer(1), s.real(2), s.text(3)});
+  Statement nearest(index.db(),
+                    "SELECT v.rowid, v.distance, s.text FROM passage_vectors AS v JOIN passages AS s ON s.id = v.rowid"
+                    " WHERE v.embedding MATCH ?1 AND v.k = ?2 ORDER BY v.distance");
+  // The first place of a passage, by path and line, and how many it has.
+  Statement place(index.db(),
+                  "SELECT f.path, p.line, count(*) OVER () FROM paragraphs AS p JOIN files AS f ON f.id = p.file_id"
+                  " WHERE p.passage_id = ?1 ORDER BY f.path, p.line LIMIT 1");
+  nearest.bind_blob(1, vector.data(), static_cast<int>(sizeof(float) * vector.size())).bind(2, int64_t{k});
+  while (nearest.step()) {
+    Hit h{"", 0, nearest.real(1), nearest.text(2), 0};
+    place.bind(1, nearest.integer(0));
+    if (!place.step()) throw AppError("the index is damaged: a passage without a place");
+    h.path = place.text(0);
+    h.line = place.integer(1);
+    h.places = place.integer(2);
+    place.reset();
+    answer.hits.push_back(std::move(h));
+  }
   answer.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return answer;
 }
@@ -72,8 +81,9 @@ void print_answer(const Answer& answer, std::FILE* out) {
   size_t chars = snippet_chars(out);
   int rank = 0;
   for (const Hit& h : answer.hits) {
-    std::fprintf(out, "%2d. %.3f  %s%s:%lld%s\n", ++rank, h.distance, bold, h.path.c_str(),
-                 static_cast<long long>(h.line), plain);
+    std::string more = h.places > 1 ? "  (and " + std::to_string(h.places - 1) + " more)" : "";
+    std::fprintf(out, "%2d. %.3f  %s%s:%lld%s%s\n", ++rank, h.distance, bold, h.path.c_str(),
+                 static_cast<long long>(h.line), plain, more.c_str());
     std::fprintf(out, "    %s\n", snippet(h.text, chars).c_str());
   }
   std::string unknown;

@@ -31,30 +31,36 @@ printf 'PNG\0\1\2 not text\n' > "$docs/image.png" # a NUL byte: binary, skipped
 "$sqlite3" "$work/words.db" -cmd ".mode tabs" -cmd ".import $here/words.tsv words"
 db=$work/index.db
 
-# 1. A first index: 7 files, the binary one skipped, unknown.txt has no
-# known word; 13 paragraphs. Output is not a terminal: plain progress lines.
+# 1. A first index: 8 files, the binary one skipped, unknown.txt has no
+# known word; 14 paragraphs, 13 distinct (garden/copy.txt repeats one of
+# notes.txt). Output is not a terminal: plain progress lines.
 "$app" index "$docs" "$db" --words "$work/words.db" > "$work/out" 2> "$work/err"
 expect "index summary" "$(cat "$work/out")" \
-"7 files: 7 read (1 binary or unreadable, skipped), 0 unchanged, 0 removed
-13 paragraphs written, 13 in the index; exact search (small collection); 0 s"
-grep -q '^indexing: 100%  7/7 files  13 paragraphs' "$work/err" || fail "no plain progress line: $(cat "$work/err")"
+"8 files: 8 read (1 binary or unreadable, skipped), 0 unchanged, 0 removed
+14 paragraphs written, 14 in the index (13 distinct); exact search (small collection); 0 s"
+grep -q '^indexing: 100%  8/8 files  14 paragraphs' "$work/err" || fail "no plain progress line: $(cat "$work/err")"
 
 # The top hit of a query, as "path:line" relative to the folder.
 top() { "$app" query "$db" "$1" -k 1 | sed -n "s|^ 1\. [0-9.]*  $docs/||p"; }
 # The k nearest as "path:line distance", from the app, then by brute force:
-# every paragraph's vector pooled again in SQL (vector_mean over
-# quiver_tokens), ranked by cosine_distance, ties by id.
+# every passage's vector pooled again in SQL (vector_mean over
+# quiver_tokens), ranked by cosine_distance, ties by id, shown at its first
+# place by path and line.
 nearest_app() {
-  "$app" query "$db" "$1" -k "$2" | sed -n "s|^ *[0-9]*\. \([0-9.]*\)  $docs/\(.*\)|\2 \1|p"
+  "$app" query "$db" "$1" -k "$2" | sed -n "s|^ *[0-9]*\. \([0-9.]*\)  $docs/\([^ ]*\).*|\2 \1|p"
 }
 nearest_sql() {
   "$sqlite3" "$db" -cmd ".load $module" -cmd ".parameter set :q '$1'" -cmd ".parameter set :k $2" "
     WITH q(v) AS (SELECT vector_mean(w.vector) FROM quiver_tokens(:q) AS t JOIN words AS w ON w.word = t.token),
-         pv(id, v) AS (SELECT p.id, vector_mean(w.vector) FROM paragraphs AS p, quiver_tokens(p.text) AS t
-                       JOIN words AS w ON w.word = t.token GROUP BY p.id)
-    SELECT substr(f.path, length('$docs/') + 1) || ':' || p.line || ' ' || printf('%.3f', cosine_distance(pv.v, q.v))
-    FROM pv, q JOIN paragraphs AS p ON p.id = pv.id JOIN files AS f ON f.id = p.file_id
-    ORDER BY cosine_distance(pv.v, q.v), p.id LIMIT :k"
+         pv(id, v) AS (SELECT s.id, vector_mean(w.vector) FROM passages AS s, quiver_tokens(s.text) AS t
+                       JOIN words AS w ON w.word = t.token GROUP BY s.id),
+         places(passage_id, place, n) AS (
+           SELECT p.passage_id, substr(f.path, length('$docs/') + 1) || ':' || p.line,
+                  row_number() OVER (PARTITION BY p.passage_id ORDER BY f.path, p.line)
+           FROM paragraphs AS p JOIN files AS f ON f.id = p.file_id)
+    SELECT places.place || ' ' || printf('%.3f', cosine_distance(pv.v, q.v))
+    FROM pv, q JOIN places ON places.passage_id = pv.id AND places.n = 1
+    ORDER BY cosine_distance(pv.v, q.v), pv.id LIMIT :k"
 }
 
 # 2. The paragraphs the fixture was written for.
@@ -66,6 +72,7 @@ expect "dough" "$(top 'yeast dough')" "kitchen/bread.md:3"
 expect "tomato" "$(top 'tomato seed in the soil')" "garden/notes.txt.gz:3"
 expect "piano" "$(top 'piano melody')" "music.txt:3"
 expect "compiler" "$(top 'the compiler crashed')" "computing.txt:1"
+expect "copies" "$(top 'water the garden in the evening')" "garden/copy.txt:1  (and 1 more)"
 # 3. The same ranking as brute force, distances to three decimals.
 for q in 'the telescope and the rings of a planet' 'yeast dough' 'kernel bug in my guitar'; do
   expect "brute force: $q" "$(nearest_app "$q" 5)" "$(nearest_sql "$q" 5)"
@@ -75,27 +82,29 @@ done
 
 # 4. Nothing changed: nothing read.
 "$app" index "$docs" "$db" > "$work/out" 2> /dev/null
-expect "unchanged" "$(head -1 "$work/out")" "7 files: 0 read (0 binary or unreadable, skipped), 7 unchanged, 0 removed"
+expect "unchanged" "$(head -1 "$work/out")" "8 files: 0 read (0 binary or unreadable, skipped), 8 unchanged, 0 removed"
 
 # 5. A changed file is read again, all of it; its new paragraph is found.
 printf '\nDrums and rhythm, drums and rhythm.\n' >> "$docs/music.txt"
 "$app" index "$docs" "$db" > "$work/out" 2> /dev/null
 expect "changed" "$(cat "$work/out")" \
-"7 files: 1 read (0 binary or unreadable, skipped), 6 unchanged, 0 removed
-3 paragraphs written, 14 in the index; exact search (small collection); 0 s"
+"8 files: 1 read (0 binary or unreadable, skipped), 7 unchanged, 0 removed
+3 paragraphs written, 15 in the index (14 distinct); exact search (small collection); 0 s"
 expect "new paragraph" "$(top 'drums rhythm')" "music.txt:5"
 
-# 6. A removed file leaves the index, its paragraphs and vectors with it.
-rm "$docs/computing.txt"
+# 6. A removed file leaves the index, its paragraphs and the passages no
+# other file has with it.
+rm "$docs/computing.txt" "$docs/garden/copy.txt"
 "$app" index "$docs" "$db" > "$work/out" 2> /dev/null
 expect "removed" "$(cat "$work/out")" \
-"6 files: 0 read (0 binary or unreadable, skipped), 6 unchanged, 1 removed
-0 paragraphs written, 12 in the index; exact search (small collection); 0 s"
+"6 files: 0 read (0 binary or unreadable, skipped), 6 unchanged, 2 removed
+0 paragraphs written, 12 in the index (12 distinct); exact search (small collection); 0 s"
 case "$(top 'the compiler crashed')" in computing.txt:*) fail "a removed file is still found" ;; esac
+expect "copy removed" "$(top 'water the garden in the evening')" "garden/notes.txt.gz:6"
 expect "integrity" "$("$sqlite3" "$db" -cmd ".load $module" \
-  "INSERT INTO paragraph_vectors (paragraph_vectors) VALUES ('integrity-check');
-   SELECT (SELECT count(*) FROM paragraph_vectors) || ' ' || (SELECT count(*) FROM paragraphs)
-          || ' ' || (SELECT count(*) FROM files)" 2>&1)" "12 12 6"
+  "INSERT INTO passage_vectors (passage_vectors) VALUES ('integrity-check');
+   SELECT (SELECT count(*) FROM passage_vectors) || ' ' || (SELECT count(*) FROM passages)
+          || ' ' || (SELECT count(*) FROM paragraphs) || ' ' || (SELECT count(*) FROM files)" 2>&1)" "12 12 12 6"
 
 # 7. The prompt: one answer per line, errors shown and the session goes on,
 # "quit" ends it; "search-app DB" is the same as "search-app shell DB".
@@ -131,22 +140,25 @@ expect "no words file" "$(error index "$docs" "$work/new.db" --words "$work/none
 # 9. Past 10,000 paragraphs the index is IVF: the table trained itself at
 # 10,000, and the run trains it again on all 14,000 (more than a quarter came
 # after); a small addition later keeps the lists. The answers are as near as
-# the brute-force ones. Paragraphs of four words, generated.
+# the brute-force ones. Paragraphs of five words, generated, all different.
 many=$work/many
 mkdir -p "$many"
-awk -F'\t' 'NR > 1 { w[n++] = $2 }
-  END { for (i = 0; i < 14000; i++)
-          printf "%s %s %s %s\n\n", w[(i * 7) % n], w[(i * 13 + 5) % n], w[(i * 31 + 11) % n], w[int(i / n) % n] }' \
-  "$here/words.tsv" > "$many/generated.txt"
+generate() {  # FROM TO
+  awk -F'\t' -v from="$1" -v to="$2" 'NR > 1 { w[n++] = $2 }
+    END { for (i = from; i < to; i++)
+            printf "%s %s %s %s %s\n\n", w[(i * 7) % n], w[(i * 13 + 5) % n], w[(i * 31 + 11) % n],
+                   w[int(i / n) % n], w[int(i / n / n)] }' "$here/words.tsv"
+}
+generate 0 14000 > "$many/generated.txt"
 db=$work/many.db
 untimed() { sed -E 's/; [0-9:]+( s)?$//'; }
 "$app" index "$many" "$db" --words "$work/words.db" 2> /dev/null | untimed > "$work/out"
 expect "ivf index" "$(cat "$work/out")" \
 "1 files: 1 read (0 binary or unreadable, skipped), 0 unchanged, 0 removed
-14,000 paragraphs written, 14,000 in the index; IVF index trained: 14 lists"
-head -200 "$many/generated.txt" > "$many/more.txt"
+14,000 paragraphs written, 14,000 in the index (14,000 distinct); IVF index trained: 14 lists"
+generate 14000 14100 > "$many/more.txt"
 "$app" index "$many" "$db" 2> /dev/null | untimed > "$work/out"
-expect "ivf kept" "$(tail -1 "$work/out")" "100 paragraphs written, 14,100 in the index; IVF index: 14 lists"
+expect "ivf kept" "$(tail -1 "$work/out")" "100 paragraphs written, 14,100 in the index (14,100 distinct); IVF index: 14 lists"
 docs=$many
 for q in 'telescope comet bread' 'guitar soil kernel' 'piano and the song'; do
   expect "ivf against brute force: $q" "$(nearest_app "$q" 10 | cut -d' ' -f2)" "$(nearest_sql "$q" 10 | cut -d' ' -f2)"
