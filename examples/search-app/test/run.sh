@@ -106,7 +106,7 @@ expect "integrity" "$("$sqlite3" "$db" -cmd ".load $module" \
    SELECT (SELECT count(*) FROM passage_vectors) || ' ' || (SELECT count(*) FROM passages)
           || ' ' || (SELECT count(*) FROM paragraphs) || ' ' || (SELECT count(*) FROM files)" 2>&1)" "12 12 12 6"
 
-# 7. The prompt: one answer per line, errors shown and the session goes on,
+# 7. The prompt: one answer per line, errors shown and the prompt goes on,
 # "quit" ends it; "search-app DB" is the same as "search-app shell DB".
 for form in shell bare; do
   args=(shell "$db")
