@@ -81,7 +81,7 @@ passing.sort((a, b) => distanceOf.get(a) - distanceOf.get(b));
 check("knn k=5 section='news' year>=2020", knn, passing.slice(0, 5));
 
 // Range: every row within a distance.
-const radius = 1.2;
+const radius = 2.2;
 const within = db.prepare('SELECT rowid, distance FROM articles WHERE embedding MATCH ? AND distance < ? ORDER BY distance')
   .all(asBlob(query), radius);
 const inside = [...rows.keys()].filter((r) => distanceOf.get(r) < radius - TOLERANCE);
