@@ -18,7 +18,7 @@ esac
 if [ "${CI:-}" = true ]; then full=--full; fi
 cmake/install-deps.sh test $full
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQUIVER_BUILD_TESTS=ON
 cmake --build build -j"$jobs"
 # --full also runs the Node.js example: better-sqlite3 into build/node, once.
 [ -z "$full" ] || examples/node/install.sh build/node >/dev/null
