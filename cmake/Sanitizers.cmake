@@ -26,9 +26,10 @@ if(QUIVER_FUZZ)
 endif()
 
 # Programs linking the instrumented libquiver.a, in this build or from an
-# install of it, need the sanitizer runtimes too.
+# install of it (the CMake package, quiver.pc), need the sanitizer runtimes too.
+set(QUIVER_SANITIZER_LINK_OPTIONS -fsanitize=address,undefined)
 cmake_language(DEFER CALL set_property TARGET quiver_static APPEND PROPERTY
-  INTERFACE_LINK_OPTIONS -fsanitize=address,undefined)
+  INTERFACE_LINK_OPTIONS ${QUIVER_SANITIZER_LINK_OPTIONS})
 
 # A host program that is not instrumented (the sqlite3 shell loading
 # quiver.so) must preload the ASan runtime, which has to come first in the

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Quiver needs for one purpose, if any are
 # missing: build (the extension), test (build + tests; with --full also clang
-# and its libFuzzer, as tests/run.sh --full needs), demo (build + npm for the
-# GloVe data), bench (demo + the peers' references).
+# and its libFuzzer, numpy and npm, as tests/run.sh --full needs), demo
+# (build + npm for the GloVe data), bench (demo + the peers' references).
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
-packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev zlib1g-dev)
+packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev)
 case "$purpose" in
   build) ;;
   test)
-    packages+=(catch2)
-    if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+    # pkg-config and zlib1g-dev: the install test links a consumer with
+    # `pkg-config --static`, which follows sqlite3.pc to -lz; python3: the
+    # Python example (Debian's, whose sqlite3 module loads extensions).
+    packages+=(catch2 pkg-config zlib1g-dev python3)
+    # --full also runs the Python example with numpy and the Node example
+    # (its install script builds better-sqlite3 with npm).
+    if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev python3-numpy npm); fi
     ;;
   demo) packages+=(npm) ;;
   bench) packages+=(npm catch2 python3) ;;

@@ -3,23 +3,14 @@
 # checks the answers against what the fixture was written to give and
 # against a brute-force ranking computed in SQL, then re-indexes after a
 # change and a removal, and checks the error messages.
-#   test/run.sh SEARCH_APP SQLITE3_SHELL QUIVER_MODULE WORK_DIR [PRELOAD]
-# PRELOAD: in sanitizer builds, the runtimes the uninstrumented sqlite3 shell
-# must preload to load the instrumented module.
+#   test/run.sh SEARCH_APP SQLITE3_SHELL QUIVER_MODULE WORK_DIR
 #
 # words.tsv has 8 dimensions: 0-4 are topics (astronomy, cooking, music,
 # gardening, computing) and 5-7 sub-topics. A topic word is its topic's axis
 # plus 0.6 on its sub-topic's; a function word ("the", "of") is 0.2 on each
 # sub-topic axis. Each paragraph of the fixture uses one sub-topic's words.
 set -euo pipefail
-app=$1 shell=$2 module=$3 work=$4 preload=${5:-}
-sqlite3() {
-  if [ -n "$preload" ]; then
-    LD_PRELOAD=$preload ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 "$shell" "$@"
-  else
-    "$shell" "$@"
-  fi
-}
+app=$1 sqlite3=$2 module=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 failures=0
 fail() {
@@ -37,7 +28,7 @@ docs=$work/docs
 cp -r "$here/fixture" "$docs"
 gzip "$docs/garden/notes.txt"                     # read through zlib
 printf 'PNG\0\1\2 not text\n' > "$docs/image.png" # a NUL byte: binary, skipped
-sqlite3 "$work/words.db" -cmd ".mode tabs" -cmd ".import $here/words.tsv words"
+"$sqlite3" "$work/words.db" -cmd ".mode tabs" -cmd ".import $here/words.tsv words"
 db=$work/index.db
 
 # 1. A first index: 8 files, the binary one skipped, unknown.txt has no
@@ -59,7 +50,7 @@ nearest_app() {
   "$app" query "$db" "$1" -k "$2" | sed -n "s|^ *[0-9]*\. \([0-9.]*\)  $docs/\([^ ]*\).*|\2 \1|p"
 }
 nearest_sql() {
-  sqlite3 "$db" -cmd ".load $module" -cmd ".parameter set :q '$1'" -cmd ".parameter set :k $2" "
+  "$sqlite3" "$db" -cmd ".load $module" -cmd ".parameter set :q '$1'" -cmd ".parameter set :k $2" "
     WITH q(v) AS (SELECT vector_mean(w.vector) FROM quiver_tokens(:q) AS t JOIN words AS w ON w.word = t.token),
          pv(id, v) AS (SELECT s.id, vector_mean(w.vector) FROM passages AS s, quiver_tokens(s.text) AS t
                        JOIN words AS w ON w.word = t.token GROUP BY s.id),
@@ -110,7 +101,7 @@ expect "removed" "$(cat "$work/out")" \
 0 paragraphs written, 12 in the index (12 distinct); exact search (small collection); 0 s"
 case "$(top 'the compiler crashed')" in computing.txt:*) fail "a removed file is still found" ;; esac
 expect "copy removed" "$(top 'water the garden in the evening')" "garden/notes.txt.gz:6"
-expect "integrity" "$(sqlite3 "$db" -cmd ".load $module" \
+expect "integrity" "$("$sqlite3" "$db" -cmd ".load $module" \
   "INSERT INTO passage_vectors (passage_vectors) VALUES ('integrity-check');
    SELECT (SELECT count(*) FROM passage_vectors) || ' ' || (SELECT count(*) FROM passages)
           || ' ' || (SELECT count(*) FROM paragraphs) || ' ' || (SELECT count(*) FROM files)" 2>&1)" "12 12 12 6"
