@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Quiver needs for one purpose, if any are
 # missing: build (the extension), test (build + tests; with --full also clang
-# and its libFuzzer, as tests/run.sh --full needs), demo (build + npm for the
-# GloVe data), bench (demo + the peers' references).
+# and its libFuzzer, and npm for the newer SQLite, as tests/run.sh --full
+# needs), demo (build + npm for the GloVe data), bench (demo + the peers'
+# references).
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
@@ -11,7 +12,7 @@ case "$purpose" in
   build) ;;
   test)
     packages+=(catch2)
-    if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+    if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev npm); fi
     ;;
   demo) packages+=(npm) ;;
   bench) packages+=(npm catch2 python3) ;;

@@ -300,7 +300,12 @@ bool filter_arg(sqlite3_index_info* info, int i, char kind, int column, PlanArg*
   char op = constraint_op(info->aConstraint[i].op);
   if (!op) return false;
   *out = PlanArg{kind, op, column, ""};
-  if (op != 'n' && op != 'N' && op != 'l' && op != 'g' && op != 'x') {
+  // SQLite reports BINARY for the operators it passes only to virtual
+  // tables (!=, IS NOT, LIKE, GLOB, REGEXP, IS NOT NULL), whatever COLLATE
+  // says: the search filters != and IS NOT with BINARY, which lets through
+  // every row the actual collation would, and SQLite checks them again
+  // (x_best_index). LIKE, GLOB and REGEXP are functions no collation changes.
+  if (std::strchr("=<L>Gs", op)) {
     const char* collation = sqlite3_vtab_collation(info, i);
     if (collation && sqlite3_stricmp(collation, "BINARY") != 0) {
       if (!plan_collation_ok(collation)) return false;
@@ -392,7 +397,8 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->aConstraintUsage[u.constraint].argvIndex = ++argv_index;
       // LIMIT and OFFSET stay SQLite's to apply: the search returns
       // LIMIT + OFFSET rows from the top.
-      info->aConstraintUsage[u.constraint].omit = (u.arg.kind == 'l' || u.arg.kind == 'o') ? 0 : 1;
+      bool double_checked = u.arg.kind == 'l' || u.arg.kind == 'o' || u.arg.op == '!' || u.arg.op == 'S';
+      info->aConstraintUsage[u.constraint].omit = double_checked ? 0 : 1;
     }
     if (!has_match && search) {
       info->estimatedCost = 1e18;
