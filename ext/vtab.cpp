@@ -385,7 +385,11 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     bool order_delivered =
         info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == t->distance_column() && !info->aOrderBy[0].desc &&
         (info->nOrderBy == 1 || (info->nOrderBy == 2 && info->aOrderBy[1].iColumn == -1 && !info->aOrderBy[1].desc));
-    bool use_limits = has_match && (info->nOrderBy == 0 || order_delivered);
+    // != and IS NOT are checked again by SQLite (filter_arg), which could
+    // remove rows after a LIMIT cut.
+    bool rechecked = false;
+    for (const Use& u : uses) rechecked = rechecked || u.arg.op == '!' || u.arg.op == 'S';
+    bool use_limits = has_match && !rechecked && (info->nOrderBy == 0 || order_delivered);
     if (!has_match && search) uses.clear();  // the plan is an error: only its reason matters
     if (search) uses.insert(uses.end(), search_only.begin(), search_only.end());
     if (use_limits) uses.insert(uses.end(), limits.begin(), limits.end());

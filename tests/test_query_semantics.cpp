@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "plan.h"
 #include "support/db.h"
 
 using namespace quiver_test;
@@ -391,4 +392,24 @@ TEST_CASE("PRAGMA integrity_check runs the table's integrity check on SQLite 3.4
   INFO(report[0][0].s);
   REQUIRE(report[0][0].s.rfind("quiver: corrupt index: ", 0) == 0);
   REQUIRE(report[0][0].s.find("(table main.v)") != std::string::npos);
+}
+
+TEST_CASE("plan strings carry collations and a note, and nothing malformed decodes", "[query][plan]") {
+  quiver::Plan plan;
+  plan.mode = quiver::PlanMode::Search;
+  plan.args = {{'q', '=', -1, ""}, {'m', '=', 3, "NOCASE"}, {'m', 'l', 12, ""}, {'r', 'i', -1, "RTRIM"}};
+  plan.note = "(a note)";
+  std::string text = quiver::encode_plan(plan);
+  REQUIRE(text == "Kq=--m=03(NOCASE)ml12ri--(RTRIM) (a note)");
+  quiver::Plan back;
+  REQUIRE(quiver::decode_plan(text.c_str(), &back).ok());
+  REQUIRE(quiver::encode_plan(back) == text);
+  REQUIRE(back.args[1].collation == "NOCASE");
+  REQUIRE(back.args[2].op == 'l');
+  for (const char* bad : {"", "X", "Kq=-", "Kq=--m=0", "Kq=--(NOCASE", "Kq=--m=01(", "Kq=--m=01()", "Kz=--",
+                          "Km=--", "Kq<--", " Kq=--"})
+    REQUIRE_FALSE(quiver::decode_plan(bad, &back).ok());
+  REQUIRE_FALSE(quiver::plan_collation_ok("a b"));
+  REQUIRE_FALSE(quiver::plan_collation_ok("x)"));
+  REQUIRE(quiver::plan_collation_ok("my_collation"));
 }
