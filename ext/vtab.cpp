@@ -339,8 +339,18 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     };
     std::vector<Use> uses, limits, search_only;
     bool has_match = false, unusable_match = false, has_rowid_eq = false;
+    // For `x LIKE 'a%'` and GLOB SQLite adds x >= 'a' AND x < 'b', which hold
+    // for text only (a blob x can match the LIKE): the LIKE alone decides.
+    std::vector<int> patterned;
+    for (int i = 0; i < info->nConstraint; ++i)
+      if (info->aConstraint[i].usable && (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE ||
+                                          info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_GLOB))
+        patterned.push_back(info->aConstraint[i].iColumn);
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
+      if ((c.op == SQLITE_INDEX_CONSTRAINT_GE || c.op == SQLITE_INDEX_CONSTRAINT_LT) &&
+          std::find(patterned.begin(), patterned.end(), c.iColumn) != patterned.end())
+        continue;
       if (c.iColumn == t->vector_position && c.op == kMisplacedMatch) fail(misplaced_match_message(t));
       if (c.op == SQLITE_INDEX_CONSTRAINT_MATCH && c.iColumn == t->vector_position) {
         if (!c.usable) {
