@@ -62,13 +62,6 @@ struct Table : sqlite3_vtab {
   }
 };
 
-// A filter's rows in one chunk: the mask the scan uses, and the rowids the
-// rows table gives for its slots, checked against the chunk's own.
-struct ChunkFilter {
-  SlotMask mask;
-  std::vector<std::pair<int64_t, int64_t>> members;  // slot, rowid
-};
-
 struct Cursor : sqlite3_vtab_cursor {
   Plan plan;
   // Row source for full scans and rowid lookups: rowid, chunk, slot, c0...
@@ -88,9 +81,6 @@ struct Cursor : sqlite3_vtab_cursor {
   Hit last{0, 0};
   std::string filter_sql;
   std::vector<sqlite3_value*> filter_args;  // protected copies
-  // The filter's rows by chunk, computed once per stream.
-  std::unordered_map<int64_t, ChunkFilter> filters;
-  bool filters_valid = false;
   double bound = std::numeric_limits<double>::infinity();
   bool bound_inclusive = false;
   int64_t probes = 0;  // 0: the table's default
@@ -546,6 +536,13 @@ void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
   }
 }
 
+// A filter's rows in one chunk: the mask the scan uses, and the rowids the
+// rows table gives for its slots, checked against the chunk's own.
+struct ChunkFilter {
+  SlotMask mask;
+  std::vector<std::pair<int64_t, int64_t>> members;  // slot, rowid
+};
+
 std::unordered_map<int64_t, ChunkFilter> run_filter(Table* t, Cursor* c) {
   Store& store = *t->store;
   std::unordered_map<int64_t, ChunkFilter> filters;
@@ -582,17 +579,17 @@ void check_filter(const ChunkFilter& f, const Block& block, int64_t chunk) {
 std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after, bool exact) {
   Store& store = *t->store;
   bool filtered = !c->filter_sql.empty();
-  if (filtered && !c->filters_valid) {
-    c->filters = run_filter(t, c);
-    c->filters_valid = true;
-  }
+  // Run again for each batch of a stream: the statement reading it may
+  // write to the table in between.
+  std::unordered_map<int64_t, ChunkFilter> filters;
+  if (filtered) filters = run_filter(t, c);
   TopK top(limit, c->bound, c->bound_inclusive, after);
   auto scan = [&](const std::vector<ChunkInfo>& chunks) {
     for (const ChunkInfo& chunk : chunks) {
       ChunkFilter* filter = nullptr;
       if (filtered) {
-        auto it = c->filters.find(chunk.id);
-        if (it == c->filters.end()) continue;
+        auto it = filters.find(chunk.id);
+        if (it == filters.end()) continue;
         filter = &it->second;
       }
       const Block& block = store.load_block(chunk, &c->buffer, &c->scratch);
@@ -736,8 +733,6 @@ int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlit
     c->streaming = c->streamed = c->stream_done = false;
     c->batch = kFirstStreamBatch;
     c->filter_sql.clear();
-    c->filters.clear();
-    c->filters_valid = false;
     c->probes = 0;
     for (sqlite3_value* v : c->filter_args) sqlite3_value_free(v);
     c->filter_args.clear();
