@@ -3,8 +3,17 @@
 # kernel family (QUIVER_SIMD forces one; a family this CPU cannot run falls
 # back to the best one), and its output (stdout and errors, in order) must
 # equal the .expected file exactly.
+#
+# With QUIVER_SQL_TEST_NORMALIZE (a shell other than Debian's 3.40, as
+# tests/run.sh --full uses), both outputs go through
+# cmake/normalize-sql-output.awk first, which evens out how shell versions
+# print reals and errors.
 find_program(SQLITE3_SHELL sqlite3 REQUIRED)
 find_program(STDBUF stdbuf REQUIRED)
+option(QUIVER_SQL_TEST_NORMALIZE "Compare SQL golden tests across sqlite3 shell versions" OFF)
+if(QUIVER_SQL_TEST_NORMALIZE)
+  find_program(AWK awk REQUIRED)
+endif()
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(QUIVER_SQL_TEST_FAMILIES scalar sse4.2 avx2 avx512)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
@@ -25,6 +34,8 @@ foreach(expected IN LISTS QUIVER_SQL_EXPECTED)
         -DSCRIPT=${script} -DEXPECTED=${expected} -DFAMILY=${family}
         -DOUT_DIR=${CMAKE_BINARY_DIR}/sql-tests
         -DPRELOAD=${QUIVER_SANITIZER_PRELOAD}
+        -DNORMALIZE=$<IF:$<BOOL:${QUIVER_SQL_TEST_NORMALIZE}>,${AWK},>
+        -DNORMALIZER=${PROJECT_SOURCE_DIR}/cmake/normalize-sql-output.awk
         -P ${PROJECT_SOURCE_DIR}/cmake/RunSqlTest.cmake
       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/sql)
   endforeach()

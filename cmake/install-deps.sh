@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Quiver needs for one purpose, if any are
 # missing: build (the extension), test (build + tests; with --full also clang
-# and its libFuzzer, numpy and npm, as tests/run.sh --full needs), demo
+# and its libFuzzer, numpy, and npm for the Node example and the newer SQLite,
+# as tests/run.sh --full needs), demo
 # (build + npm for the GloVe data), bench (demo + the peers' references).
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail

@@ -11,12 +11,19 @@ bool valid_op(char kind, char op) {
     case 'q': case 'k': case 'p': case 'l': case 'o': return op == '=';
     case 'd': return op == '<' || op == 'L';
     case 'r':
-    case 'm': return op && std::strchr("=!<L>GsSnNi", op) != nullptr;
+    case 'm': return op && std::strchr("=!<L>GsSnNilgx", op) != nullptr;
     default: return false;
   }
 }
 
 }  // namespace
+
+bool plan_collation_ok(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (c == '(' || c == ')' || c == ' ' || c == '\0') return false;
+  return true;
+}
 
 std::string encode_plan(const Plan& plan) {
   std::string s(1, static_cast<char>(plan.mode));
@@ -29,16 +36,21 @@ std::string encode_plan(const Plan& plan) {
       s += static_cast<char>('0' + a.column / 10);
       s += static_cast<char>('0' + a.column % 10);
     }
+    if (!a.collation.empty()) s += "(" + a.collation + ")";
   }
+  if (!plan.note.empty()) s += " " + plan.note;
   return s;
 }
 
 Status decode_plan(const char* text, Plan* out) {
   Plan plan;
-  size_t n = text ? std::strlen(text) : 0;
-  if (n == 0 || (n - 1) % 4 != 0 || !std::strchr("FRK", text[0])) return Status::error("malformed plan");
+  size_t n = 0;
+  if (text)
+    while (text[n] && text[n] != ' ') ++n;
+  if (n == 0 || !std::strchr("FRK", text[0])) return Status::error("malformed plan");
   plan.mode = static_cast<PlanMode>(text[0]);
-  for (size_t i = 1; i < n; i += 4) {
+  for (size_t i = 1; i < n;) {
+    if (n - i < 4) return Status::error("malformed plan");
     PlanArg a;
     a.kind = text[i];
     a.op = text[i + 1];
@@ -50,8 +62,17 @@ Status decode_plan(const char* text, Plan* out) {
     } else {
       return Status::error("malformed plan");
     }
-    plan.args.push_back(a);
+    i += 4;
+    if (i < n && text[i] == '(') {
+      const char* close = static_cast<const char*>(std::memchr(text + i, ')', n - i));
+      if (!close) return Status::error("malformed plan");
+      a.collation.assign(text + i + 1, close);
+      if (!plan_collation_ok(a.collation)) return Status::error("malformed plan");
+      i = static_cast<size_t>(close - text) + 1;
+    }
+    plan.args.push_back(std::move(a));
   }
+  if (text[n] == ' ') plan.note = text + n + 1;
   *out = std::move(plan);
   return Status();
 }

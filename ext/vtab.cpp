@@ -75,14 +75,10 @@ struct Cursor : sqlite3_vtab_cursor {
   sqlite3_value* k_value = nullptr;
   // Streaming: the next batch starts after the last hit of the last one.
   bool streaming = false;
-  bool streamed = false;  // a batch was taken
-  bool run_done = false;  // the lists of the current run are exhausted
+  bool streamed = false;     // a batch was taken
+  bool stream_done = false;  // the last batch came back short
   size_t batch = kFirstStreamBatch;
   Hit last{0, 0};
-  // IVF: lists in probe order; the current run of lists is
-  // lists[run_begin, run_end) (run_end 0: none chosen yet).
-  std::vector<uint32_t> lists;
-  size_t run_begin = 0, run_end = 0;
   std::string filter_sql;
   std::vector<sqlite3_value*> filter_args;  // protected copies
   double bound = std::numeric_limits<double>::infinity();
@@ -180,13 +176,22 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
       return *err ? SQLITE_ERROR : SQLITE_NOMEM;
     }
 
+    // Every column with its type, so that SQLite applies the same affinity
+    // to comparisons on the table as on an ordinary one (PRAGMA table_xinfo
+    // shows them).
     std::string ddl = "CREATE TABLE x(";
     for (int i = 0; i < table->user_columns; ++i) {
       if (i) ddl += ", ";
       int v = table->value_index(i);
-      ddl += quote_identifier(v < 0 ? table->spec.vector_column : table->spec.columns[v].name);
+      if (v < 0) {
+        ddl += quote_identifier(table->spec.vector_column) + " BLOB";
+      } else {
+        ddl += quote_identifier(table->spec.columns[v].name) + " " + column_type_name(table->spec.columns[v].type);
+      }
     }
-    ddl += ", distance HIDDEN, k HIDDEN, probes HIDDEN, cluster HIDDEN, " + quote_identifier(table_name) + " HIDDEN)";
+    const char* distance_type = table->spec.metric == Metric::Hamming ? "INTEGER" : "REAL";
+    ddl += std::string(", distance ") + distance_type + " HIDDEN, k INTEGER HIDDEN, probes INTEGER HIDDEN, " +
+           "cluster INTEGER HIDDEN, " + quote_identifier(table_name) + " HIDDEN)";
     int rc = sqlite3_declare_vtab(db, ddl.c_str());
     if (rc != SQLITE_OK) {
       *err = sqlite3_mprintf("quiver: %s", sqlite3_errmsg(db));
@@ -252,7 +257,7 @@ int x_shadow_name(const char* suffix) { return is_shadow_part(suffix) ? 1 : 0; }
 
 // ---- planning --------------------------------------------------------------
 
-char metadata_op(int op) {
+char constraint_op(int op) {
   switch (op) {
     case SQLITE_INDEX_CONSTRAINT_EQ: return '=';
     case SQLITE_INDEX_CONSTRAINT_NE: return '!';
@@ -264,10 +269,56 @@ char metadata_op(int op) {
     case SQLITE_INDEX_CONSTRAINT_ISNOT: return 'S';
     case SQLITE_INDEX_CONSTRAINT_ISNULL: return 'n';
     case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return 'N';
+    case SQLITE_INDEX_CONSTRAINT_LIKE: return 'l';
+    case SQLITE_INDEX_CONSTRAINT_GLOB: return 'g';
+    case SQLITE_INDEX_CONSTRAINT_REGEXP: return 'x';
     default: return 0;
   }
 }
 
+// The constraint xFindFunction makes of `<query> MATCH e` (operands
+// reversed): offered to xBestIndex so that it can say what is wrong.
+constexpr int kMisplacedMatch = SQLITE_INDEX_CONSTRAINT_FUNCTION;
+
+std::string misplaced_match_message(const Table* t) {
+  return "use MATCH as \"" + t->spec.vector_column + " MATCH <query vector>\", joined to the other conditions by AND";
+}
+
+// A rowid or metadata constraint evaluated by the filter SQL, with the
+// collation SQLite compares it with; false if the filter cannot express it.
+bool filter_arg(sqlite3_index_info* info, int i, char kind, int column, PlanArg* out) {
+  char op = constraint_op(info->aConstraint[i].op);
+  if (!op) return false;
+  *out = PlanArg{kind, op, column, ""};
+  // SQLite reports BINARY for the operators it passes only to virtual
+  // tables (!=, IS NOT, LIKE, GLOB, REGEXP, IS NOT NULL), whatever COLLATE
+  // says: the search filters != and IS NOT with BINARY, which lets through
+  // every row the actual collation would, and SQLite checks them again
+  // (x_best_index). LIKE, GLOB and REGEXP are functions no collation changes.
+  if (std::strchr("=<L>Gs", op)) {
+    const char* collation = sqlite3_vtab_collation(info, i);
+    if (collation && sqlite3_stricmp(collation, "BINARY") != 0) {
+      if (!plan_collation_ok(collation)) return false;
+      out->collation = collation;
+    }
+  }
+  if (op == '=' && sqlite3_vtab_in(info, i, -1)) {
+    sqlite3_vtab_in(info, i, 1);  // the whole list in one xFilter
+    out->op = 'i';
+  }
+  return true;
+}
+
+// Plans (see plan.h). Costs steer SQLite's choice among the plans it tries:
+//  - a search is cheaper than two rowid lookups, so an OR-by-union of
+//    lookups (which would leave MATCH to SQLite) never beats it;
+//  - k, probes or a distance bound without a usable MATCH get a plan that
+//    is never preferred and that xFilter reports as an error, so that only
+//    a query that really lacks the MATCH fails;
+//  - an unusable MATCH (it depends on a table not yet in the loop) refuses
+//    the plan: SQLite tries another join order.
+// LIMIT and OFFSET shorten a search only when the table also delivers the
+// order SQLite asked for (distance ascending, ties by rowid) or none.
 int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return guard(vtab, [&] {
     Table* t = table_of(vtab);
@@ -276,88 +327,97 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       int constraint;
       PlanArg arg;
     };
-    std::vector<Use> uses;
-    bool has_match = false, unusable_match = false, has_k = false, has_limit = false, has_rowid_eq = false;
+    std::vector<Use> uses, limits, search_only;
+    bool has_match = false, unusable_match = false, has_rowid_eq = false;
+    // For `x LIKE 'a%'` and GLOB SQLite adds x >= 'a' AND x < 'b', which hold
+    // for text only (a blob x can match the LIKE): the LIKE alone decides.
+    std::vector<int> patterned;
+    for (int i = 0; i < info->nConstraint; ++i)
+      if (info->aConstraint[i].usable && (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIKE ||
+                                          info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_GLOB))
+        patterned.push_back(info->aConstraint[i].iColumn);
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
+      if ((c.op == SQLITE_INDEX_CONSTRAINT_GE || c.op == SQLITE_INDEX_CONSTRAINT_LT) &&
+          std::find(patterned.begin(), patterned.end(), c.iColumn) != patterned.end())
+        continue;
+      if (c.iColumn == t->vector_position && c.op == kMisplacedMatch) fail(misplaced_match_message(t));
       if (c.op == SQLITE_INDEX_CONSTRAINT_MATCH && c.iColumn == t->vector_position) {
         if (!c.usable) {
           unusable_match = true;
-          continue;
+        } else if (!has_match) {
+          has_match = true;
+          uses.push_back({i, {'q', '=', -1, ""}});
         }
-        if (has_match) continue;
-        has_match = true;
-        uses.push_back({i, {'q', '=', -1}});
         continue;
       }
       if (!c.usable) continue;
+      PlanArg arg;
       if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
-        has_limit = true;
-        uses.push_back({i, {'l', '=', -1}});
+        limits.push_back({i, {'l', '=', -1, ""}});
       } else if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
-        uses.push_back({i, {'o', '=', -1}});
+        limits.push_back({i, {'o', '=', -1, ""}});
       } else if (c.iColumn == t->k_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-        if (!has_k) uses.push_back({i, {'k', '=', -1}});
-        has_k = true;
+        search_only.push_back({i, {'k', '=', -1, ""}});
       } else if (c.iColumn == t->probes_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-        uses.push_back({i, {'p', '=', -1}});
+        search_only.push_back({i, {'p', '=', -1, ""}});
       } else if (c.iColumn == t->distance_column() &&
                  (c.op == SQLITE_INDEX_CONSTRAINT_LT || c.op == SQLITE_INDEX_CONSTRAINT_LE)) {
-        uses.push_back({i, {'d', c.op == SQLITE_INDEX_CONSTRAINT_LT ? '<' : 'L', -1}});
-      } else if (c.iColumn == -1 && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-        bool in = sqlite3_vtab_in(info, i, -1);
-        if (in) sqlite3_vtab_in(info, i, 1);
-        uses.push_back({i, {'r', in ? 'i' : '=', -1}});
-        has_rowid_eq = true;
+        search_only.push_back({i, {'d', c.op == SQLITE_INDEX_CONSTRAINT_LT ? '<' : 'L', -1, ""}});
       } else if (c.iColumn == -1) {
-        // rowid ranges and the like filter inside the scan, as metadata does.
-        char op = metadata_op(c.op);
-        if (op) uses.push_back({i, {'r', op, -1}});
+        // rowid constraints: = and IN look rows up, the rest filter inside
+        // the scan, as metadata does.
+        if (!filter_arg(info, i, 'r', -1, &arg)) continue;
+        if (arg.op == '=' || arg.op == 'i') has_rowid_eq = true;
+        uses.push_back({i, arg});
       } else {
         int v = t->value_index(c.iColumn);
         if (v < 0 || t->spec.columns[v].auxiliary) continue;
-        char op = metadata_op(c.op);
-        if (!op) continue;
-        const char* collation = sqlite3_vtab_collation(info, i);
-        if (collation && sqlite3_stricmp(collation, "BINARY") != 0) continue;
-        if (op == '=' && sqlite3_vtab_in(info, i, -1)) {
-          sqlite3_vtab_in(info, i, 1);
-          op = 'i';
-        }
-        uses.push_back({i, {'m', op, v}});
+        if (filter_arg(info, i, 'm', v, &arg)) uses.push_back({i, arg});
       }
     }
     if (unusable_match && !has_match) return SQLITE_CONSTRAINT;  // wait for the outer loop
-    if (has_k && !has_match) fail("k needs a MATCH constraint on " + t->spec.vector_column);
-    plan.mode = has_match ? PlanMode::Search : has_rowid_eq ? PlanMode::Rowid : PlanMode::FullScan;
+
+    bool search = has_match || !search_only.empty();
+    bool has_k = false;
+    for (const Use& u : search_only) has_k = has_k || u.arg.kind == 'k';
+    // The order a search delivers: distance ascending, ties by rowid.
+    bool order_delivered =
+        info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == t->distance_column() && !info->aOrderBy[0].desc &&
+        (info->nOrderBy == 1 || (info->nOrderBy == 2 && info->aOrderBy[1].iColumn == -1 && !info->aOrderBy[1].desc));
+    // != and IS NOT are checked again by SQLite (filter_arg), which could
+    // remove rows after a LIMIT cut.
+    bool rechecked = false;
+    for (const Use& u : uses) rechecked = rechecked || u.arg.op == '!' || u.arg.op == 'S';
+    bool use_limits = has_match && !rechecked && (info->nOrderBy == 0 || order_delivered);
+    if (!has_match && search) uses.clear();  // the plan is an error: only its reason matters
+    if (search) uses.insert(uses.end(), search_only.begin(), search_only.end());
+    if (use_limits) uses.insert(uses.end(), limits.begin(), limits.end());
+    plan.mode = search ? PlanMode::Search : has_rowid_eq ? PlanMode::Rowid : PlanMode::FullScan;
 
     int argv_index = 0;
     for (const Use& u : uses) {
-      char kind = u.arg.kind;
-      if (plan.mode != PlanMode::Search && (kind == 'q' || kind == 'k' || kind == 'p' || kind == 'd' ||
-                                            kind == 'l' || kind == 'o'))
-        continue;  // only meaningful with MATCH
       plan.args.push_back(u.arg);
       info->aConstraintUsage[u.constraint].argvIndex = ++argv_index;
       // LIMIT and OFFSET stay SQLite's to apply: the search returns
       // LIMIT + OFFSET rows from the top.
-      info->aConstraintUsage[u.constraint].omit = (kind == 'l' || kind == 'o') ? 0 : 1;
+      bool double_checked = u.arg.kind == 'l' || u.arg.kind == 'o' || u.arg.op == '!' || u.arg.op == 'S';
+      info->aConstraintUsage[u.constraint].omit = double_checked ? 0 : 1;
     }
-    if (plan.mode == PlanMode::Search) {
-      // Rows come out by distance, ties by rowid.
-      if (info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == t->distance_column() && !info->aOrderBy[0].desc &&
-          (info->nOrderBy == 1 || (info->nOrderBy == 2 && info->aOrderBy[1].iColumn == -1 && !info->aOrderBy[1].desc)))
-        info->orderByConsumed = 1;
-      info->estimatedCost = has_k || has_limit ? 1e4 : 1e5;
-      info->estimatedRows = has_k || has_limit ? 10 : 1000;
-    } else if (plan.mode == PlanMode::Rowid) {
-      info->estimatedCost = 10;
+    if (!has_match && search) {
+      info->estimatedCost = 1e18;
       info->estimatedRows = 1;
-      if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc)
-        info->orderByConsumed = 1;
+    } else if (search) {
+      if (order_delivered) info->orderByConsumed = 1;
+      bool bounded = has_k || (use_limits && !limits.empty());
+      for (const Use& u : uses) bounded = bounded || u.arg.kind == 'd';
+      info->estimatedCost = bounded ? 1 : 5;
+      info->estimatedRows = bounded ? 10 : 1000;
+      // k counts rows before SQLite applies what the search did not take.
+      if (has_k) plan.note = "(k nearest first; conditions not listed here filter those k rows afterwards)";
     } else {
-      info->estimatedCost = 1e6 / (1.0 + static_cast<double>(plan.args.size()));
-      info->estimatedRows = 100000;
+      info->estimatedCost = plan.mode == PlanMode::Rowid ? 10 : 1e6 / (1.0 + static_cast<double>(plan.args.size()));
+      info->estimatedRows = plan.mode == PlanMode::Rowid ? 1 : 100000;
       if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc)
         info->orderByConsumed = 1;
     }
@@ -370,13 +430,37 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   });
 }
 
+// xFindFunction: MATCH evaluated by SQLite on a quiver column (reversed
+// operands, a column other than the vector, MATCH under OR) is an error
+// that says how to write it; returning a constraint code also offers the
+// reversed form to xBestIndex, which reports it before any other error.
+void misplaced_match(sqlite3_context* ctx, int, sqlite3_value**) {
+  try {
+    std::string message = "quiver: " + misplaced_match_message(static_cast<const Table*>(sqlite3_user_data(ctx)));
+    sqlite3_result_error(ctx, message.c_str(), -1);
+  } catch (...) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+int x_find_function(sqlite3_vtab* vtab, int argc, const char* name,
+                    void (**function)(sqlite3_context*, int, sqlite3_value**), void** user_data) {
+  if (argc != 2 || sqlite3_stricmp(name, "match") != 0) return 0;
+  *function = misplaced_match;
+  *user_data = vtab;
+  return kMisplacedMatch;
+}
+
 // ---- filters -----------------------------------------------------------------
 
 // SQL condition on the rows table for a plan argument; `values` collects the
 // values to bind (IN lists expand to several).
 void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where,
                       std::vector<sqlite3_value*>* values) {
+  // The rows table's columns have the declared types, so SQLite applies the
+  // same affinity to the bound value as it would on an ordinary table.
   std::string column = a.kind == 'r' ? "rowid" : "c" + std::to_string(a.column);
+  if (!a.collation.empty()) column += " COLLATE " + quote_identifier(a.collation);
   std::string cond;
   auto param = [&](sqlite3_value* v) {
     values->push_back(nullptr);  // room first, so that the copy cannot leak
@@ -395,6 +479,10 @@ void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where
     case 'S': cond = column + " IS NOT " + param(value); break;
     case 'n': cond = column + " IS NULL"; break;
     case 'N': cond = column + " IS NOT NULL"; break;
+    // The connection's own functions, as SQLite would call them.
+    case 'l': cond = column + " LIKE " + param(value); break;
+    case 'g': cond = column + " GLOB " + param(value); break;
+    case 'x': cond = column + " REGEXP " + param(value); break;
     case 'i': {
       std::string list;
       sqlite3_value* v = nullptr;
@@ -483,14 +571,16 @@ void check_filter(const ChunkFilter& f, const Block& block, int64_t chunk) {
               std::to_string(chunk) + ", which does not hold it");
 }
 
-// One pass of the search, keeping `limit` hits after `after`. Flat: every
-// chunk. IVF: the cursor's current run of lists; a new run (run_end 0) is
-// the nearest `probes` lists, widened while fewer than `limit` rows were
-// found (a selective filter, or small lists), so a query never comes back
-// short while rows remain. A range query stops at probes.
-std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after) {
+// One pass of the search, keeping `limit` hits after `after`, in order. An
+// exact pass (flat, IVF not trained yet, or a stream) scans every chunk. An
+// IVF pass scans the nearest `probes` lists, widened while fewer than `limit`
+// rows were found (a selective filter, or small lists), so a query never
+// comes back short while rows remain; a range query stops at probes.
+std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after, bool exact) {
   Store& store = *t->store;
   bool filtered = !c->filter_sql.empty();
+  // Run again for each batch of a stream: the statement reading it may
+  // write to the table in between.
   std::unordered_map<int64_t, ChunkFilter> filters;
   if (filtered) filters = run_filter(t, c);
   TopK top(limit, c->bound, c->bound_inclusive, after);
@@ -510,56 +600,62 @@ std::vector<Hit> run_search(Table* t, Cursor* c, size_t limit, const Hit* after)
       scan_block(*c->scorer, block, filter ? &filter->mask : nullptr, &c->scores, &top);
     }
   };
-  if (t->ivf->lists() == 0) {
-    scan(store.chunks(-1));  // flat, or IVF not trained yet: exact
+  if (exact || t->ivf->lists() == 0) {
+    scan(store.chunks(-1));
     return top.take_sorted();
   }
-  if (c->run_end == 0) {
-    size_t probes = static_cast<size_t>(c->probes > 0 ? c->probes : t->ivf->default_probes());
-    // Only the first `probes` lists are ranked up front; the rest are
-    // ranked the first time a query has to go past them.
-    c->lists = t->ivf->probe_order(c->query.view, probes);
-    c->run_begin = 0;
-    c->run_end = std::min(probes, c->lists.size());
-    for (size_t i = 0; i < c->run_end; ++i) scan(store.chunks(c->lists[i]));
-    bool range_only = limit == std::numeric_limits<size_t>::max();
-    while (!range_only && top.size() < limit && c->run_end < c->lists.size()) {
-      if (c->run_end == probes) c->lists = t->ivf->probe_order(c->query.view, c->lists.size());
-      scan(store.chunks(c->lists[c->run_end++]));
-    }
-  } else {
-    for (size_t i = c->run_begin; i < c->run_end; ++i) scan(store.chunks(c->lists[i]));
+  size_t probes = static_cast<size_t>(c->probes > 0 ? c->probes : t->ivf->default_probes());
+  // Only the first `probes` lists are ranked up front; the rest are ranked
+  // the first time a query has to go past them.
+  std::vector<uint32_t> lists = t->ivf->probe_order(c->query.view, probes);
+  size_t scanned = std::min(probes, lists.size());
+  for (size_t i = 0; i < scanned; ++i) scan(store.chunks(lists[i]));
+  bool range_only = limit == std::numeric_limits<size_t>::max();
+  while (!range_only && top.size() < limit && scanned < lists.size()) {
+    if (scanned == probes) lists = t->ivf->probe_order(c->query.view, lists.size());
+    scan(store.chunks(lists[scanned++]));
   }
   return top.take_sorted();
 }
 
 // The next batch of a stream into c->hits; empty at the end. Batches double
-// in size. Through an IVF index the stream goes run by run: the nearest
-// lists first (as a search with k would), then runs of further lists, each
-// in distance order, so every row comes exactly once.
+// in size. A stream is exact whatever the index: it yields every row once,
+// in distance order (ties by rowid), however far it is read; an IVF index
+// speeds up the queries that say how many rows they want (k, or a LIMIT
+// SQLite passes down).
 void next_batch(Table* t, Cursor* c) {
   c->hits.clear();
-  while (c->hits.empty()) {
-    bool fresh_run = !c->streamed;
-    if (c->run_done) {
-      if (t->ivf->lists() == 0 || c->run_end >= c->lists.size()) return;
-      if (c->run_begin == 0) c->lists = t->ivf->probe_order(c->query.view, c->lists.size());
-      size_t size = c->run_end - c->run_begin;
-      c->run_begin = c->run_end;
-      c->run_end = std::min(c->lists.size(), c->run_end + 2 * size);
-      c->run_done = false;
-      fresh_run = true;
-    }
-    c->hits = run_search(t, c, c->batch, fresh_run ? nullptr : &c->last);
-    c->streamed = true;
-    c->run_done = c->hits.size() < c->batch;
-    if (!c->hits.empty()) c->last = c->hits.back();
-    c->batch = std::min<size_t>(c->batch * 2, static_cast<size_t>(kMaxK));
-  }
+  if (c->stream_done) return;
+  c->hits = run_search(t, c, c->batch, c->streamed ? &c->last : nullptr, true);
+  c->streamed = true;
+  c->stream_done = c->hits.size() < c->batch;
+  if (!c->hits.empty()) c->last = c->hits.back();
+  c->batch = std::min<size_t>(c->batch * 2, static_cast<size_t>(kMaxK));
+}
+
+// A plan in search mode without a query: k, probes or a distance bound
+// that no MATCH goes with.
+[[noreturn]] void fail_without_match(Table* t, const Plan& plan) {
+  const char* what = "k";
+  for (const PlanArg& a : plan.args)
+    if (a.kind == 'k') break;
+    else if (a.kind == 'p') what = "probes";
+    else if (a.kind == 'd') what = "a distance bound";
+  fail(std::string(what) + " needs a MATCH constraint on " + t->spec.vector_column);
+}
+
+// k or probes given twice must agree.
+int64_t single_value(const char* name, int64_t previous, int64_t value) {
+  if (previous >= 0 && previous != value)
+    fail(std::string(name) + " is given twice (" + std::to_string(previous) + " and " + std::to_string(value) + ")");
+  return value;
 }
 
 void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
-  int64_t k = -1, limit = -1, offset = 0;
+  bool has_query = false;
+  for (const PlanArg& a : c->plan.args) has_query = has_query || a.kind == 'q';
+  if (!has_query) fail_without_match(t, c->plan);
+  int64_t k = -1, limit = -1, offset = 0, probes = -1;
   std::string where;
   for (int i = 0; i < argc; ++i) {
     const PlanArg& a = c->plan.args[i];
@@ -567,11 +663,12 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
     switch (a.kind) {
       case 'q': decode_query(t, v, &c->query); break;
       case 'k':
-        k = integer_argument(v, "k", 1, kMaxK);
+        k = single_value("k", k, integer_argument(v, "k", 1, kMaxK));
+        if (c->k_value) break;
         c->k_value = sqlite3_value_dup(v);
         if (!c->k_value) throw std::bad_alloc();
         break;
-      case 'p': c->probes = integer_argument(v, "probes", 1, kMaxLists); break;
+      case 'p': c->probes = probes = single_value("probes", probes, integer_argument(v, "probes", 1, kMaxLists)); break;
       case 'l': limit = sqlite3_value_int64(v); break;
       case 'o': offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
       case 'd': {
@@ -609,7 +706,7 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
     c->hits.clear();
   } else if (wanted > 0 || !std::isinf(c->bound)) {
     size_t n = wanted > 0 ? static_cast<size_t>(wanted) : std::numeric_limits<size_t>::max();
-    c->hits = run_search(t, c, n, nullptr);
+    c->hits = run_search(t, c, n, nullptr, false);
   } else {
     c->streaming = true;
     next_batch(t, c);
@@ -633,10 +730,10 @@ int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlit
     sqlite3_finalize(c->rows);
     c->rows = nullptr;
     c->hits.clear();
-    c->streaming = c->streamed = c->run_done = false;
+    c->streaming = c->streamed = c->stream_done = false;
     c->batch = kFirstStreamBatch;
-    c->run_begin = c->run_end = 0;
     c->filter_sql.clear();
+    c->probes = 0;
     for (sqlite3_value* v : c->filter_args) sqlite3_value_free(v);
     c->filter_args.clear();
     sqlite3_value_free(c->k_value);
@@ -967,6 +1064,25 @@ void run_command(Table* t, sqlite3_value* command) {
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
 }
 
+// PRAGMA integrity_check (SQLite 3.44+) runs the table's 'integrity-check':
+// a problem is reported as a row of the pragma's output, not as an error.
+int x_integrity(sqlite3_vtab* vtab, const char*, const char*, int, char** problem) {
+  Table* t = table_of(vtab);
+  try {
+    t->store->refresh();
+    integrity_check(t);
+  } catch (const SqlError& e) {
+    if (e.rc() != SQLITE_CORRUPT_VTAB) return e.rc();
+    *problem = sqlite3_mprintf("%s (table %s.%s)", e.what(), t->store->schema().c_str(), t->store->table().c_str());
+    return *problem ? SQLITE_OK : SQLITE_NOMEM;
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
 int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   Table* t = table_of(vtab);
   return guard(vtab, [&] {
@@ -1009,10 +1125,27 @@ int x_rollback_to(sqlite3_vtab* vtab, int) {
   return SQLITE_OK;
 }
 
-sqlite3_module make_module() {
-  sqlite3_module m;
-  std::memset(&m, 0, sizeof m);
-  m.iVersion = 3;
+// sqlite3_module as SQLite 3.44 (iVersion 4) lays it out: xIntegrity
+// follows xShadowName. Built so whatever sqlite3.h this build has, so that
+// the loadable module offers PRAGMA integrity_check on a newer SQLite too.
+struct Module {
+  sqlite3_module base;
+#if SQLITE_VERSION_NUMBER < 3044000
+  int (*xIntegrity)(sqlite3_vtab*, const char*, const char*, int, char**);
+#endif
+};
+
+Module make_module(bool integrity) {
+  Module module;
+  std::memset(&module, 0, sizeof module);
+  sqlite3_module& m = module.base;
+  // iVersion 4 only where the running SQLite knows it.
+  m.iVersion = integrity ? 4 : 3;
+#if SQLITE_VERSION_NUMBER >= 3044000
+  if (integrity) m.xIntegrity = x_integrity;
+#else
+  if (integrity) module.xIntegrity = x_integrity;
+#endif
   m.xCreate = x_create;
   m.xConnect = x_connect;
   m.xBestIndex = x_best_index;
@@ -1026,6 +1159,7 @@ sqlite3_module make_module() {
   m.xColumn = x_column;
   m.xRowid = x_rowid;
   m.xUpdate = x_update;
+  m.xFindFunction = x_find_function;
   m.xBegin = x_begin;
   m.xSync = x_sync;
   m.xCommit = x_commit;
@@ -1035,10 +1169,11 @@ sqlite3_module make_module() {
   m.xRelease = x_release;
   m.xRollbackTo = x_rollback_to;
   m.xShadowName = x_shadow_name;
-  return m;
+  return module;
 }
 
-const sqlite3_module kModule = make_module();
+const Module kModule = make_module(false);
+const Module kModuleWithIntegrity = make_module(true);
 
 // True when `schema` has a table or view named `table`.
 bool schema_has_table(sqlite3* db, const std::string& schema, const std::string& table) {
@@ -1055,7 +1190,10 @@ bool schema_has_table(sqlite3* db, const std::string& schema, const std::string&
 
 }  // namespace
 
-int register_vtab(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver", &kModule, nullptr, nullptr); }
+int register_vtab(sqlite3* db) {
+  const Module& module = sqlite3_libversion_number() >= 3044000 ? kModuleWithIntegrity : kModule;
+  return sqlite3_create_module_v2(db, "quiver", &module.base, nullptr, nullptr);
+}
 
 QuiverTable open_table(sqlite3* db, const std::string& name) {
   // The schemas in SQLite's own lookup order for an unqualified name: temp,

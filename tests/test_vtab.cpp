@@ -1903,7 +1903,8 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
       {"SELECT rowid FROM t WHERE product = 'a' AND k = 3", {}, "quiver: k needs a MATCH constraint on embedding"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND distance < 'x'", {},
        "quiver: distance bound must be a number"},
-      {"SELECT rowid FROM t WHERE product MATCH 'x'", {}, "unable to use function MATCH in the requested context"},
+      {"SELECT rowid FROM t WHERE product MATCH 'x'", {},
+       "quiver: use MATCH as \"embedding MATCH <query vector>\", joined to the other conditions by AND"},
       // commands
       {"INSERT INTO t(t) VALUES ('frobnicate')", {},
        "quiver: unknown command \"frobnicate\" (expected 'integrity-check', 'optimize' or 'rebuild')"},

@@ -6,9 +6,12 @@
 // four lists. The rest drives a sequence of INSERT (one or several rows, OR
 // REPLACE / OR IGNORE, automatic rowids), UPDATE (vector, values, rowid),
 // DELETE, KNN (k, ORDER BY distance LIMIT / OFFSET, distance bounds,
-// metadata and rowid filters, probes), 'rebuild' / 'optimize' /
-// 'integrity-check', and BEGIN / COMMIT / ROLLBACK / SAVEPOINT / RELEASE /
-// ROLLBACK TO.
+// metadata and rowid filters with affinity, collations, LIKE / GLOB and ORs,
+// probes), filters SQLite keeps to itself (ORs across columns, expressions,
+// NOT IN) under the streaming LIMIT form, other orders (ORDER BY rowid, a
+// metadata column, distance DESC, a k subquery sorted again) compared with
+// the same query on the mirror, 'rebuild' / 'optimize' / 'integrity-check',
+// and BEGIN / COMMIT / ROLLBACK / SAVEPOINT / RELEASE / ROLLBACK TO.
 //
 // Every write runs on the quiver table and on "mirror", an ordinary table
 // with the same columns (the vector's validity as CHECK constraints), and
@@ -77,7 +80,7 @@ class Session {
   void run() {
     declare();
     for (int step = 0; step < kMaxSteps && in_.remaining_bytes() > 0; ++step) {
-      switch (in_.ConsumeIntegralInRange(0, 13)) {
+      switch (in_.ConsumeIntegralInRange(0, 14)) {
         case 0: case 1: insert(); break;
         case 2: insert_several(); break;
         case 3: update_vector(); break;
@@ -90,6 +93,7 @@ class Session {
         case 11: command(); break;
         case 12: transaction(); break;
         case 13: compare_rows(); break;
+        case 14: other_order(); break;
       }
     }
     if (!sqlite3_get_autocommit(db_.get())) db_.must(in_.ConsumeBool() ? "COMMIT" : "ROLLBACK");
@@ -196,6 +200,7 @@ class Session {
   }
   Value tag(bool allow_null = true) {
     static const char* const kTags[] = {"a", "b", "c"};
+    if (in_.ConsumeIntegralInRange(0, 7) == 0) return Value::text("A");  // equal to "a" under NOCASE
     return text(kTags, allow_null);
   }
   Value note(bool allow_null = true) {
@@ -210,15 +215,17 @@ class Session {
 
   // A WHERE condition both tables understand. Conditions on m, tag and
   // rowid run inside the quiver scan; one on the auxiliary `note` is
-  // SQLite's to apply afterwards, so only where LIMIT, not k, cuts the rows.
+  // SQLite's to apply afterwards, so only where LIMIT, not k, cuts the rows;
+  // so are the forms SQLite never offers a virtual table (`kept`: ORs across
+  // columns, expressions, NOT IN, a collation on !=).
   // Comparisons are with values, not NULL: SQLite skips a virtual table
   // whose `=` constraint is NULL without asking it, query vector unchecked.
-  std::string filter(bool allow_auxiliary) {
+  std::string filter(bool allow_auxiliary, bool allow_kept = false) {
     std::string where;
     int count = in_.ConsumeIntegralInRange(0, 2);
     for (int i = 0; i < count; ++i) {
       std::string c;
-      switch (in_.ConsumeIntegralInRange(0, allow_auxiliary ? 11 : 10)) {
+      switch (in_.ConsumeIntegralInRange(0, allow_kept ? 23 : allow_auxiliary ? 18 : 17)) {
         case 0: c = "m = " + literal(m(false)); break;
         case 1: c = "m != " + literal(m(false)); break;
         case 2: c = "m < " + literal(m(false)); break;
@@ -232,7 +239,20 @@ class Session {
           c = "rowid IN (" + literal(rowid(false)) + ", " + literal(rowid(false)) + ", " + literal(rowid(false)) + ")";
           break;
         case 10: c = "rowid > " + literal(rowid(false)); break;
-        case 11: c = "note = " + literal(note(false)); break;
+        // Affinity: text compared with the integer column, a number with text.
+        case 11: c = "m " + std::string(in_.PickValueInArray({"=", "<=", ">"})) + " '" + std::to_string(in_.ConsumeIntegralInRange(-1, 4)) + "'"; break;
+        case 12: c = "tag " + std::string(in_.PickValueInArray({"=", ">", "<"})) + " " + literal(tag(false)) + " COLLATE NOCASE"; break;
+        case 13: c = "tag LIKE " + std::string(in_.PickValueInArray({"'a'", "'A%'", "'_'", "'%'"})); break;
+        case 14: c = "tag GLOB " + std::string(in_.PickValueInArray({"'a'", "'[ab]'", "'*'", "'A'"})); break;
+        case 15: c = "(rowid = " + literal(rowid(false)) + " OR rowid = " + literal(rowid(false)) + ")"; break;
+        case 16: c = "(m = " + literal(m(false)) + " OR m = " + literal(m(false)) + ")"; break;
+        case 17: c = "tag COLLATE NOCASE IN (" + literal(tag(false)) + ", " + literal(tag(false)) + ")"; break;
+        case 18: c = "note = " + literal(note(false)); break;
+        case 19: c = "(tag = " + literal(tag(false)) + " OR m = " + literal(m(false)) + ")"; break;
+        case 20: c = "(rowid = " + literal(rowid(false)) + " OR tag = " + literal(tag(false)) + ")"; break;
+        case 21: c = "m % 2 = 0"; break;
+        case 22: c = "tag NOT IN (" + literal(tag(false)) + ")"; break;
+        case 23: c = "tag != " + literal(tag(false)) + " COLLATE NOCASE"; break;
       }
       where += " AND " + c;
     }
@@ -379,18 +399,64 @@ class Session {
   void stream() {
     bool valid, exact;
     Value q = vector(&valid);
-    std::string where = filter(true);
+    std::string where = filter(true, true);
     fuzz::Expectation e;
     std::string sql = "SELECT rowid, distance FROM t WHERE v MATCH ?1" + where + probes(&exact);
+    // A stream is exact on every index; a LIMIT that SQLite passes down
+    // (3.41+) makes a search through the probes, as k does.
+    e.exact = true;
     if (in_.ConsumeBool()) {
       e.limit = static_cast<size_t>(in_.ConsumeIntegralInRange(0, 12));
       e.offset = static_cast<size_t>(in_.ConsumeIntegralInRange(0, 6));
       sql += " ORDER BY distance LIMIT " + std::to_string(e.limit) + " OFFSET " + std::to_string(e.offset);
+      e.exact = exact;
     }
-    e.exact = exact;
-    // An approximate stream goes list run by list run, each in order.
-    e.ordered = exact;
     query(sql, where, q, valid, e);
+  }
+
+  // Orders the search does not deliver: SQLite sorts, and LIMIT applies
+  // after that; the answer is the mirror's to the same query. Exact scores
+  // only (not cosine), so that ties compare alike.
+  void other_order() {
+    bool valid;
+    Value q = vector(&valid);
+    if (!valid || t_.tolerance() > 0) return;
+    std::string where = filter(true, true);
+    std::string d = t_.distance("v", "?1");
+    std::string limit = " LIMIT " + std::to_string(in_.ConsumeIntegralInRange(0, 6)) + " OFFSET " +
+                        std::to_string(in_.ConsumeIntegralInRange(0, 3));
+    std::string k = std::to_string(in_.ConsumeIntegralInRange(1, 10));
+    std::string quiver, mirror;
+    switch (in_.ConsumeIntegralInRange(0, 4)) {
+      case 0:
+        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " ORDER BY rowid DESC" + limit;
+        mirror = "SELECT id FROM mirror WHERE 1" + where + " ORDER BY id DESC" + limit;
+        break;
+      case 1:
+        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " ORDER BY m, tag, rowid" + limit;
+        mirror = "SELECT id FROM mirror WHERE 1" + where + " ORDER BY m, tag, id" + limit;
+        break;
+      case 2:
+        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " ORDER BY distance DESC, rowid DESC" + limit;
+        mirror = "SELECT id FROM mirror WHERE 1" + where + " ORDER BY " + d + " DESC, id DESC" + limit;
+        break;
+      case 3:
+        // k through every list, then sorted again by SQLite.
+        quiver = "SELECT rowid FROM (SELECT rowid, distance FROM t WHERE v MATCH ?1 AND k = " + k +
+                 " AND probes = 65536) ORDER BY distance DESC, rowid DESC" + limit;
+        mirror = "SELECT id FROM (SELECT id, " + d + " AS x FROM mirror ORDER BY x, id LIMIT " + k +
+                 ") ORDER BY x DESC, id DESC" + limit;
+        break;
+      case 4:
+        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " AND distance <= 2 AND probes = 65536 ORDER BY tag, rowid" + limit;
+        mirror = "SELECT id FROM mirror WHERE " + d + " <= 2" + where + " ORDER BY tag, id" + limit;
+        break;
+    }
+    Result got = db_.run(quiver, {q});
+    check(got.ok(), quiver + ": " + got.error + "\n  query vector: " + fuzz::show(q));
+    Rows want = db_.must(mirror, {q});
+    check(fuzz::same(got.rows, want), "answers differ\n  query: " + quiver + "\n  quiver: " + fuzz::show(got.rows) +
+                                          "\n  mirror: " + fuzz::show(want) + "\n  query vector: " + fuzz::show(q));
   }
 
   void range() {
