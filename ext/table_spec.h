@@ -52,6 +52,9 @@ constexpr uint32_t kMaxCacheMb = 1u << 20;
 // offending token, e.g. `unknown option "nprobe"`.
 Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out);
 
+// A table's name must not be one of its hidden columns'.
+Status check_table_name(const std::string& table);
+
 // Parses one SQL identifier (bare, "quoted", `quoted` or [quoted]) at the
 // start of `text`; returns the characters consumed, 0 if none.
 size_t parse_identifier(const std::string& text, std::string* name);
