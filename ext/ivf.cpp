@@ -128,13 +128,18 @@ void Ivf::note_rows(int64_t delta) {
   int64_t rows = config_int(store_, "count") + delta;
   store_.set_config("count", std::to_string(rows));
   if (delta < 0) return;
-  if (lists() == 0) {
-    int64_t threshold = std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists);
-    if (rows >= threshold) rebuild();
-    return;
-  }
-  store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
-  if (rows >= 2 * config_int(store_, "trained_rows")) rebuild();
+  inserted_ += delta;
+  if (lists() > 0) store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
+}
+
+void Ivf::train_if_due() {
+  int64_t inserted = inserted_;
+  inserted_ = 0;
+  if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
+  int64_t rows = config_int(store_, "count");
+  bool due = lists() == 0 ? rows >= std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists)
+                          : rows >= 2 * config_int(store_, "trained_rows");
+  if (due) rebuild();
 }
 
 void Ivf::rebuild() {

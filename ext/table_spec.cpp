@@ -80,6 +80,13 @@ Status parse_option(const std::string& key, const std::string& value, TableSpec*
     else return Status::error("unknown index \"" + value + "\" (expected flat or ivf)");
     return Status();
   }
+  if (key == "train") {
+    std::string v = lower(value);
+    if (v == "auto") spec->auto_train = true;
+    else if (v == "manual") spec->auto_train = false;
+    else return Status::error("unknown train \"" + value + "\" (expected auto or manual)");
+    return Status();
+  }
   if (key == "lists") return parse_uint("lists", value, 1, kMaxLists, &spec->lists);
   if (key == "probes") return parse_uint("probes", value, 1, kMaxLists, &spec->probes);
   if (key == "cache_mb") return parse_uint("cache_mb", value, 0, kMaxCacheMb, &spec->cache_mb);
@@ -284,6 +291,9 @@ Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
   if (spec.vector_column.empty()) return Status::error("no vector column (declare one, e.g. embedding float[384])");
   if (spec.index == IndexKind::Flat && (spec.lists || spec.probes))
     return Status::error("lists and probes apply to index=ivf only");
+  bool train_given = false;
+  for (const std::string& seen : options_seen) train_given = train_given || seen == "train";
+  if (spec.index == IndexKind::Flat && train_given) return Status::error("train applies to index=ivf only");
   if (spec.lists && spec.probes > spec.lists)
     return Status::error("probes (" + std::to_string(spec.probes) + ") exceeds lists (" +
                          std::to_string(spec.lists) + ")");

@@ -4,7 +4,8 @@
 //   name float[N] | int8[N] | bit[N] [distance=cosine|dot|l2|hamming]   the vector column (exactly one)
 //   name text | integer | real                                          metadata: stored, filterable
 //   +name text | integer | real | blob                                  auxiliary: stored, returned
-// Options: index=flat|ivf, lists=N, probes=N, cache_mb=N. Names match exactly.
+// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N.
+// Names match exactly.
 // This layer knows nothing of SQLite.
 #pragma once
 
@@ -40,6 +41,7 @@ struct TableSpec {
   IndexKind index = IndexKind::Flat;
   uint32_t lists = 0;   // IVF lists; 0 = chosen from the row count
   uint32_t probes = 0;  // IVF lists probed per query; 0 = default
+  bool auto_train = true;  // IVF: train=auto (at the commit of a bulk write) or manual ('rebuild' only)
   uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
 };
 

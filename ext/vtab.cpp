@@ -1043,12 +1043,21 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
 // ---- transactions --------------------------------------------------------------
 
 int x_begin(sqlite3_vtab*) { return SQLITE_OK; }
-int x_sync(sqlite3_vtab*) { return SQLITE_OK; }
+// Automatic IVF training runs here, once per bulk write (ivf.h), and its
+// failure fails the commit.
+int x_sync(sqlite3_vtab* vtab) {
+  return guard(vtab, [&] {
+    table_of(vtab)->ivf->train_if_due();
+    return SQLITE_OK;
+  });
+}
 int x_commit(sqlite3_vtab* vtab) {
+  table_of(vtab)->ivf->end_transaction();
   table_of(vtab)->store->end_transaction(false);
   return SQLITE_OK;
 }
 int x_rollback(sqlite3_vtab* vtab) {
+  table_of(vtab)->ivf->end_transaction();
   table_of(vtab)->store->end_transaction(true);
   return SQLITE_OK;
 }

@@ -291,11 +291,13 @@ void near_same_hits(const Rows& got, const Rows& want, const Tolerance& tol, con
   for (size_t i = 0; i < got.size(); ++i) {
     INFO("position " << i);
     REQUIRE(got[i][0].type == SQLITE_INTEGER);
-    REQUIRE(got[i][1].type == SQLITE_FLOAT);
+    // Hamming distances are counts, INTEGER like hamming_distance(); the
+    // others REAL.
+    REQUIRE(got[i][1].type == (want[i][1].type == SQLITE_INTEGER ? SQLITE_INTEGER : SQLITE_FLOAT));
     int64_t id = got[i][0].i;
     auto it = reference.find(id);
     REQUIRE(it != reference.end());
-    double g = got[i][1].d, r = it->second, w = want[i][1].number();
+    double g = got[i][1].number(), r = it->second, w = want[i][1].number();
     REQUIRE(std::fabs(g - r) <= tol.of(r));
     if (tol.exact) {
       REQUIRE(id == want[i][0].i);
@@ -303,7 +305,7 @@ void near_same_hits(const Rows& got, const Rows& want, const Tolerance& tol, con
       REQUIRE(std::fabs(r - w) <= 2 * tol.of(r));  // a near-tie, if the rowids differ
     }
     if (i > 0) {
-      double p = got[i - 1][1].d;
+      double p = got[i - 1][1].number();
       REQUIRE((g > p || (g == p && id > got[i - 1][0].i)));
     }
   }
@@ -447,16 +449,16 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       // are exactly those of the stream within the bound. (A bound equal to a
       // reported distance: see "a distance bound equal to a row's distance".)
       size_t j = 20;
-      while (j + 1 < n && stream[j][1].d == stream[j + 1][1].d) ++j;
+      while (j + 1 < n && stream[j][1].number() == stream[j + 1][1].number()) ++j;
       REQUIRE(j + 1 < n);
-      double mid = (stream[j][1].d + stream[j + 1][1].d) / 2;
+      double mid = (stream[j][1].number() + stream[j + 1][1].number()) / 2;
       size_t h = n / 2;
-      while (h + 1 < n && stream[h][1].d == stream[h + 1][1].d) ++h;
+      while (h + 1 < n && stream[h][1].number() == stream[h + 1][1].number()) ++h;
       REQUIRE(h + 1 < n);
-      double mid_half = (stream[h][1].d + stream[h + 1][1].d) / 2;
+      double mid_half = (stream[h][1].number() + stream[h + 1][1].number()) / 2;
       for (const std::string op : {"<", "<="}) {
-        for (double bound : {mid, mid_half, stream[n - 1][1].d + 1, -3.0}) {
-          Rows want = filter_rows(stream, [&](const Row& r) { return compare(r[1].d, op, bound); });
+        for (double bound : {mid, mid_half, stream[n - 1][1].number() + 1, -3.0}) {
+          Rows want = filter_rows(stream, [&](const Row& r) { return compare(r[1].number(), op, bound); });
           char label[96];
           std::snprintf(label, sizeof label, "distance %s %.17g", op.c_str(), bound);
           same_rows(db.query(head + " AND distance " + op + " ?2", {qv, Value::real(bound)}), want, label);
@@ -470,7 +472,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       }
       // Two bounds: the tighter one wins. An integer bound.
       {
-        Rows want = filter_rows(stream, [&](const Row& r) { return r[1].d < mid; });
+        Rows want = filter_rows(stream, [&](const Row& r) { return r[1].number() < mid; });
         same_rows(
             db.query(head + " AND distance < ?2 AND distance <= ?3", {qv, Value::real(mid), Value::real(mid + 100)}),
             want, "two bounds");
@@ -539,10 +541,10 @@ TEST_CASE("without a distance option a bit table is hamming and a float table l2
   db.exec("INSERT INTO b(rowid, embedding) VALUES (1, X'FF00'), (2, X'0F00'), (3, X'0000')");
   db.exec("INSERT INTO f(rowid, embedding) VALUES (1, '[3, 4]'), (2, '[1, 0]'), (3, '[0, -2]')");
   same_rows(db.query("SELECT rowid, distance FROM b WHERE embedding MATCH X'0100' AND k = 3"),
-            Rows{{Value::integer(3), Value::real(1)},
-                 {Value::integer(2), Value::real(3)},
-                 {Value::integer(1), Value::real(7)}},
-            "bit default metric");
+            Rows{{Value::integer(3), Value::integer(1)},
+                 {Value::integer(2), Value::integer(3)},
+                 {Value::integer(1), Value::integer(7)}},
+            "bit default metric: Hamming distances are integers, as hamming_distance() gives them");
   same_rows(db.query("SELECT rowid, distance FROM f WHERE embedding MATCH '[0, 0]' AND k = 3"),
             Rows{{Value::integer(2), Value::real(1)},
                  {Value::integer(3), Value::real(2)},
@@ -604,19 +606,19 @@ TEST_CASE("a distance bound equal to a row's distance includes it with <= and ex
     Rows stream = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {Value::blob(q)});
     REQUIRE(stream.size() == 300);
     for (size_t i = 0; i < stream.size(); i += 7) {
-      double x = stream[i][1].d;
+      double x = stream[i][1].number();
       char label[64];
       std::snprintf(label, sizeof label, "bound %.17g (row %lld)", x, static_cast<long long>(stream[i][0].i));
       INFO(label);
       // Checked without stopping, to show every metric that fails.
       Rows le = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance <= ?2",
                          {Value::blob(q), Value::real(x)});
-      Rows le_want = filter_rows(stream, [&](const Row& r) { return r[1].d <= x; });
+      Rows le_want = filter_rows(stream, [&](const Row& r) { return r[1].number() <= x; });
       INFO("distance <= x: got " << le.size() << " rows, want " << le_want.size());
       CHECK(le == le_want);
       Rows lt = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance < ?2",
                          {Value::blob(q), Value::real(x)});
-      Rows lt_want = filter_rows(stream, [&](const Row& r) { return r[1].d < x; });
+      Rows lt_want = filter_rows(stream, [&](const Row& r) { return r[1].number() < x; });
       INFO("distance < x: got " << lt.size() << " rows, want " << lt_want.size());
       CHECK(lt == lt_want);
     }
