@@ -50,7 +50,8 @@ void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out) const {
   // Routing sums squares in float32: clamped, no sum over 65536 coordinates
   // can overflow, and a vector that large still lands in some list (its
   // rows are scored exactly once a probe reaches it).
-  for (size_t t = 0; t < dim; ++t) out[t] = static_cast<float>(std::max(-kQuantizerLimit, std::min(double{out[t]}, kQuantizerLimit)));
+  for (size_t t = 0; t < dim; ++t)
+    out[t] = static_cast<float>(std::max(-kQuantizerLimit, std::min(double{out[t]}, kQuantizerLimit)));
 }
 
 void Ivf::load() {

@@ -1,5 +1,6 @@
 #include "table_spec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -286,13 +287,13 @@ Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
       scalar_vector = spec.columns.back().name;
   }
   if (spec.vector_column.empty() && !scalar_vector.empty())
-    return Status::error("no vector column (\"" + scalar_vector + " float\" declares a real column; a vector column needs its dimensions, e.g. " +
+    return Status::error("no vector column (\"" + scalar_vector +
+                         " float\" declares a real column; a vector column needs its dimensions, e.g. " +
                          scalar_vector + " float[384])");
   if (spec.vector_column.empty()) return Status::error("no vector column (declare one, e.g. embedding float[384])");
   if (spec.index == IndexKind::Flat && (spec.lists || spec.probes))
     return Status::error("lists and probes apply to index=ivf only");
-  bool train_given = false;
-  for (const std::string& seen : options_seen) train_given = train_given || seen == "train";
+  bool train_given = std::find(options_seen.begin(), options_seen.end(), "train") != options_seen.end();
   if (spec.index == IndexKind::Flat && train_given) return Status::error("train applies to index=ivf only");
   if (spec.lists && spec.probes > spec.lists)
     return Status::error("probes (" + std::to_string(spec.probes) + ") exceeds lists (" +

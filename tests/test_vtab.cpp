@@ -480,7 +480,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
             db.query(head + " AND distance <= ?3 AND distance < ?2", {qv, Value::real(mid), Value::real(mid + 100)}),
             want, "two bounds, the other way round");
         same_rows(db.query(head + " AND distance < 1", {qv}),
-                  filter_rows(stream, [&](const Row& r) { return r[1].d < 1; }), "distance < 1");
+                  filter_rows(stream, [&](const Row& r) { return r[1].number() < 1; }), "distance < 1");
       }
     }
   }
