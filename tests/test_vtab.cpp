@@ -1987,6 +1987,16 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
   db.integrity("t");
   db.integrity("i");
   db.integrity("b");
+  // An UPDATE through a search, or of other columns, leaves the hidden
+  // columns alone: not a write into them.
+  db.exec("UPDATE t SET product = 'z' WHERE embedding MATCH '[1, 0, 0]' AND k = 1");
+  db.exec("UPDATE t SET embedding = '[1, 0.5, 0]' WHERE rowid = 2");
+  same_rows(db.query("SELECT rowid, product, vector_to_json(embedding) FROM t ORDER BY rowid"),
+            Rows{{Value::integer(1), Value::text("z"), Value::text("[1,0,0]")},
+                 {Value::integer(2), Value::text("b"), Value::text("[1,0.5,0]")}},
+            "updates beside the hidden columns");
+  db.exec("UPDATE t SET product = 'a' WHERE rowid = 1");
+  db.exec("UPDATE t SET embedding = '[0, 1, 0]' WHERE rowid = 2");
   // The largest k is allowed, and the commands that exist run.
   REQUIRE(db.query("SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 16777216").size() == 2);
   db.exec("INSERT INTO t(t) VALUES ('optimize')");
