@@ -2097,6 +2097,16 @@ TEST_CASE("no row is dropped and every distance is finite at norms from 1e-45 to
           }
           CHECK(seen.size() == n);
         }
+        // quiver_pairs scores with the same scorer: every pair, finite.
+        if (qi == 0) {
+          Rows pairs = db.query("SELECT a, b, distance FROM quiver_pairs('v', 1e300)");
+          CHECK(pairs.size() == n * (n - 1) / 2);
+          for (const Row& r : pairs) {
+            const std::vector<float>&x = rows[static_cast<size_t>(r[0].i - 1)], &y = rows[static_cast<size_t>(r[1].i - 1)];
+            INFO("pair " << r[0].i << ", " << r[1].i << ": " << r[2].number());
+            CHECK(close_enough(m, r[2].number(), brute_distance(m, x, y), x, y));
+          }
+        }
         // The SQL functions agree with the table and the brute force.
         const char* function = m == "dot" ? "-dot_product" : m == "l2" ? "l2_distance" : "cosine_distance";
         Rows f = db.query(std::string("SELECT rowid, ") + function + "(e, ?) FROM v ORDER BY rowid", p);
