@@ -1,8 +1,8 @@
 # SQL golden tests: each sql/**/*.sql that has a .expected file beside it is
 # run through the real sqlite3 shell with the loadable module, once per
 # kernel family (QUIVER_SIMD forces one; a family this CPU cannot run, which
-# Quiver refuses to load with, runs as the best one), and its output (stdout and errors, in order) must
-# equal the .expected file exactly.
+# Quiver refuses to load with, runs as the best one), and its output (stdout
+# and errors, in order) must equal the .expected file exactly.
 find_program(SQLITE3_SHELL sqlite3 REQUIRED)
 find_program(STDBUF stdbuf REQUIRED)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
