@@ -492,7 +492,7 @@ TEST_CASE("float kernels handle any finite float32, not only values near 1", "[k
   // the reference accumulates in: every family must agree with it.
   for (const Family& family : runnable_families()) {
     const Kernels& k = *family.kernels;
-    for (float magnitude : {1e20f, 1e-25f}) {
+    for (float magnitude : {1e20f, 1e-25f, 1e38f, 1e-40f, 1.4e-45f}) {  // up to FLT_MAX / 2, subnormals
       for (size_t n : {1u, 2u, 16u, 100u}) {
         INFO("isa " << isa_name(family.isa) << ", elements " << magnitude << ", n " << n);
         std::vector<float> a(n, magnitude), b(n, magnitude);
