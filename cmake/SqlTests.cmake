@@ -1,8 +1,8 @@
 # SQL golden tests: each sql/**/*.sql that has a .expected file beside it is
 # run through the real sqlite3 shell with the loadable module, once per
-# kernel family (QUIVER_SIMD forces one; a family this CPU cannot run falls
-# back to the best one), and its output (stdout and errors, in order) must
-# equal the .expected file exactly.
+# kernel family (QUIVER_SIMD forces one; a family this CPU cannot run, which
+# Quiver refuses to load with, runs as the best one), and its output (stdout
+# and errors, in order) must equal the .expected file exactly.
 #
 # With QUIVER_SQL_TEST_NORMALIZE (a shell other than Debian's 3.40, as
 # tests/run.sh --full uses), both outputs go through

@@ -2,8 +2,11 @@
 // library's quiver_register. They only register; nothing else lives here.
 #include "quiver.h"
 
+#include <string>
+
 #include "diagnostics.h"
 #include "functions.h"
+#include "kernels.h"
 #include "pairs.h"
 #include "tokens.h"
 #include "vtab.h"
@@ -15,6 +18,7 @@ SQLITE_EXTENSION_INIT1
 
 QUIVER_EXPORT int quiver_register(sqlite3* db) {
   try {
+    if (!quiver::simd_setting_error().empty()) return SQLITE_ERROR;
     int rc = quiver::register_functions(db);
     if (rc == SQLITE_OK) rc = quiver::register_vtab(db);
     if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
@@ -28,6 +32,14 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
 
 QUIVER_EXPORT int sqlite3_quiver_init(sqlite3* db, char** pzErrMsg, const sqlite3_api_routines* pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
-  (void)pzErrMsg;
+  try {
+    std::string problem = quiver::simd_setting_error();
+    if (!problem.empty()) {
+      if (pzErrMsg) *pzErrMsg = sqlite3_mprintf("quiver: %s", problem.c_str());
+      return SQLITE_ERROR;
+    }
+  } catch (...) {
+    return SQLITE_NOMEM;
+  }
   return quiver_register(db);
 }

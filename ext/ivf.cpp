@@ -12,6 +12,9 @@ namespace {
 // meet the old ones, then shift them back.
 constexpr int64_t kRebuildOffset = int64_t{1} << 40;
 
+// The largest |coordinate| of the quantizer space.
+constexpr double kQuantizerLimit = 0x1p50;
+
 // The IVF config values are counts, from 0 to 2^62.
 int64_t config_int(Store& store, const char* key) { return store.config_count(key, int64_t{1} << 62); }
 double config_real(Store& store, const char* key) { return std::atof(store.config(key).c_str()); }
@@ -42,8 +45,13 @@ void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out) const {
     double n = 0;
     for (size_t t = 0; t < dim; ++t) n += double{out[t]} * out[t];
     double rest = norm_bound_ * norm_bound_ - n;
-    out[dim] = is_query || rest <= 0 ? 0.0f : static_cast<float>(std::sqrt(rest));
+    out[dim] = is_query || rest <= 0 ? 0.0f : static_cast<float>(std::min(std::sqrt(rest), kQuantizerLimit));
   }
+  // Routing sums squares in float32: clamped, no sum over 65536 coordinates
+  // can overflow, and a vector that large still lands in some list (its
+  // rows are scored exactly once a probe reaches it).
+  for (size_t t = 0; t < dim; ++t)
+    out[t] = static_cast<float>(std::max(-kQuantizerLimit, std::min(double{out[t]}, kQuantizerLimit)));
 }
 
 void Ivf::load() {
@@ -121,13 +129,18 @@ void Ivf::note_rows(int64_t delta) {
   int64_t rows = config_int(store_, "count") + delta;
   store_.set_config("count", std::to_string(rows));
   if (delta < 0) return;
-  if (lists() == 0) {
-    int64_t threshold = std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists);
-    if (rows >= threshold) rebuild();
-    return;
-  }
-  store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
-  if (rows >= 2 * config_int(store_, "trained_rows")) rebuild();
+  inserted_ += delta;
+  if (lists() > 0) store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
+}
+
+void Ivf::train_if_due() {
+  int64_t inserted = inserted_;
+  inserted_ = 0;
+  if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
+  int64_t rows = config_int(store_, "count");
+  bool due = lists() == 0 ? rows >= std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists)
+                          : rows >= 2 * config_int(store_, "trained_rows");
+  if (due) rebuild();
 }
 
 void Ivf::rebuild() {

@@ -29,6 +29,11 @@ namespace quiver {
 // row count doubles, so centroids learnt on the first rows of a bulk load do
 // not stay in charge of a table ten times larger.
 constexpr int64_t kAutoTrainRows = 10000;
+// Training moves every row, which takes seconds on a large table: it runs
+// only at the commit of a transaction that inserted at least this many rows
+// (a bulk load, which pays for it once), never inside a single INSERT, so
+// an application writing a row at a time never waits for it.
+constexpr int64_t kBulkTrainRows = 1000;
 // Training sample: at most this many vectors per list, and this many floats.
 constexpr int64_t kSamplePerList = 128;
 constexpr int64_t kMaxSampleFloats = int64_t{64} << 20;
@@ -68,10 +73,16 @@ class Ivf {
   std::vector<uint32_t> probe_order(const VectorView& query, size_t sorted);
 
   // After a write: delta is +1 for an inserted row, -1 for a deleted one, 0
-  // for a vector that moved to another list. Keeps the row count and the
-  // changes since training, and trains when the table grows past the
-  // automatic threshold. Nothing for a flat table.
+  // for a vector that moved to another list. Keeps the row count, the
+  // changes since training and the rows this transaction inserted. Nothing
+  // for a flat table.
   void note_rows(int64_t delta);
+  // At the commit of a write transaction (xSync): with train=auto, trains
+  // if the transaction inserted at least kBulkTrainRows rows and the table
+  // has grown past the automatic threshold.
+  void train_if_due();
+  // The transaction ended (committed or rolled back).
+  void end_transaction() { inserted_ = 0; }
   // Trains on the current rows and moves every row to its list.
   void rebuild();
 
@@ -94,6 +105,7 @@ class Ivf {
   double norm_bound_ = 0;
   Centroids centroids_;
   std::vector<float> scratch_, scores_;
+  int64_t inserted_ = 0;  // rows inserted in the current transaction
 };
 
 }  // namespace quiver

@@ -2,6 +2,7 @@
 // one chosen for the process.
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "kernels.h"
 
@@ -68,6 +69,22 @@ const Kernels& choose_kernels() {
 }
 
 }  // namespace
+
+std::string simd_setting_error() {
+  const char* forced = std::getenv("QUIVER_SIMD");
+  if (!forced) return "";
+  std::string runnable, known;
+  for (Isa isa : kAllIsas) {
+    if (std::strcmp(forced, isa_name(isa)) == 0 && kernels_for(isa)) return "";
+    known += std::string(known.empty() ? "" : ", ") + isa_name(isa);
+    if (kernels_for(isa)) runnable += std::string(runnable.empty() ? "" : ", ") + isa_name(isa);
+  }
+  for (Isa isa : kAllIsas)
+    if (std::strcmp(forced, isa_name(isa)) == 0)
+      return std::string("QUIVER_SIMD=") + forced + " cannot run on this machine (it runs " + runnable + ")";
+  return std::string("QUIVER_SIMD=\"") + forced + "\" is not a kernel family (expected " + known +
+         "; this machine runs " + runnable + ")";
+}
 
 const Kernels& active_kernels() {
   static const Kernels& chosen = choose_kernels();

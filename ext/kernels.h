@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 
 namespace quiver {
 
@@ -56,6 +57,12 @@ const Kernels* kernels_for(Isa isa);
 // The table in use: the best family this CPU runs, unless the environment
 // variable QUIVER_SIMD names another runnable family. Chosen on first call.
 const Kernels& active_kernels();
+
+// What is wrong with QUIVER_SIMD, or "" when it is unset or names a family
+// this machine runs. An unknown name or a family the CPU cannot run is an
+// error, not a silent fall back to the best family: the extension refuses to
+// load with this message.
+std::string simd_setting_error();
 
 // Cosine distance from its three sums; NaN when either norm is zero.
 // Internal linkage: the kernel files compiled with different ISA flags must

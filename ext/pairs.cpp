@@ -246,7 +246,7 @@ int pairs_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
   switch (column) {
     case kColumnA: sqlite3_result_int64(ctx, p.a); break;
     case kColumnB: sqlite3_result_int64(ctx, p.b); break;
-    case kColumnDistance: sqlite3_result_double(ctx, p.distance); break;
+    case kColumnDistance: result_distance(ctx, c->table.store->spec().metric, p.distance); break;
     default: break;
   }
   return SQLITE_OK;

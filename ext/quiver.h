@@ -14,7 +14,8 @@ extern "C" {
 #endif
 
 /* Registers Quiver's functions on one connection. Returns SQLITE_OK or an
- * SQLite error code. */
+ * SQLite error code: SQLITE_ERROR when the environment variable QUIVER_SIMD
+ * names no kernel family this machine runs (sqlite3_quiver_init says why). */
 int quiver_register(sqlite3 *db);
 
 /* The extension entry point, with the signature SQLite expects. To register

@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,11 +12,29 @@ Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k)
     : metric_(metric), type_(query.type), kernels_(k), dims_(query.dims), bytes_(query.bytes()) {
   query_.assign((bytes_ + 3) / 4, 0.0f);
   std::memcpy(query_.data(), query.data, bytes_);
-  if (metric == Metric::Cosine && type_ == ElementType::Float32) {
+  if (type_ != ElementType::Float32 || metric == Metric::L2) return;
+  float max_abs = 0;
+  for (float x : query_) max_abs = std::max(max_abs, std::fabs(x));
+  int e = safe_exponent(max_abs);
+  if (e != 0) {
+    for (float& x : query_) x = std::ldexp(x, -e);
+    scale_ = std::ldexp(1.0, e);
+  }
+  if (metric == Metric::Cosine) {
     double n = 0;
-    for (uint32_t i = 0; i < query.dims; ++i) n += double{query.f32(i)} * query.f32(i);
+    for (float x : query_) n += double{x} * x;
     inv_norm_ = n > 0 ? static_cast<float>(1 / std::sqrt(n)) : 0.0f;
   }
+}
+
+double Scorer::exact_l2sq(const Block& block, size_t row) const {
+  const float* v = block.panel.data() + row / kPanelWidth * dims_ * kPanelWidth + row % kPanelWidth;
+  double s = 0;
+  for (size_t t = 0; t < dims_; ++t) {
+    double d = double{v[t * kPanelWidth]} - query_[t];
+    s += d * d;
+  }
+  return s;
 }
 
 void Scorer::score_block(const Block& block, float* scratch, double* out) const {
@@ -26,12 +45,15 @@ void Scorer::score_block(const Block& block, float* scratch, double* out) const 
     size_t padded = block.panel.size() / dims_;
     if (metric_ == Metric::L2) {
       kernels_.f32_l2sq_panel(x, 1, block.panel.data(), dims_, padded, scratch);
-      for (size_t j = 0; j < n; ++j) out[j] = scratch[j];
+      // A sum of squares overflowed, or is so small that squares below
+      // float32's range may have been lost: recompute it in double.
+      for (size_t j = 0; j < n; ++j)
+        out[j] = scratch[j] >= 0x1p-100f && scratch[j] <= FLT_MAX ? scratch[j] : exact_l2sq(block, j);
       return;
     }
     kernels_.f32_dot_panel(x, 1, block.panel.data(), dims_, padded, scratch);
     if (metric_ == Metric::Dot) {
-      for (size_t j = 0; j < n; ++j) out[j] = -scratch[j];
+      for (size_t j = 0; j < n; ++j) out[j] = -(scale_ * block.scales[j]) * scratch[j];
     } else {
       for (size_t j = 0; j < n; ++j) {
         float similarity = scratch[j] * inv_norm_ * block.inv_norms[j];

@@ -4,8 +4,10 @@
 // Ranking works on a "score" that is monotone in the reported distance, so
 // the hot loop skips work: L2 ranks by squared distance (sqrt only for the
 // rows returned), dot by the negated inner product. Ties break by rowid.
-// float32 scores are computed in float32, like the stored vectors; int8 and
-// bit scores are exact integers, kept as doubles.
+// float32 scores are computed in float32, like the stored vectors, kept in
+// range by the block's scales (block.h) or recomputed in double where
+// float32 would overflow or underflow, so every finite vector gets a finite
+// score; int8 and bit scores are exact integers, kept as doubles.
 #pragma once
 
 #include <cstdint>
@@ -47,9 +49,13 @@ class Scorer {
   Metric metric_;
   ElementType type_;
   const Kernels& kernels_;
+  // An exact L2 score in double, for a row float32 cannot score.
+  double exact_l2sq(const Block& block, size_t row) const;
+
   std::vector<float> query_;  // a copy, aligned (whole floats even for int8 and bit)
   size_t dims_, bytes_;
-  float inv_norm_ = 0;  // cosine
+  double scale_ = 1;     // float32 dot and cosine: query_ = query / scale_ (block.h)
+  float inv_norm_ = 0;   // cosine: 1 / |query_|
 };
 
 // Keeps the best `limit` hits that are strictly after `after` (for paging

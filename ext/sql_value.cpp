@@ -76,4 +76,9 @@ Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector*
   }
 }
 
+void result_distance(sqlite3_context* ctx, Metric metric, double distance) {
+  if (metric == Metric::Hamming) sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(distance));
+  else sqlite3_result_double(ctx, distance);
+}
+
 }  // namespace quiver

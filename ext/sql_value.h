@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sqlite_api.h"
+#include "table_spec.h"
 #include "vector.h"
 
 namespace quiver {
@@ -44,5 +45,9 @@ bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max);
 
 // "integer", "real", "text", "blob" or "null".
 const char* sql_type_name(int type);
+
+// A distance as SQL sees it: a Hamming distance is a count (INTEGER, like
+// hamming_distance()), every other one REAL.
+void result_distance(sqlite3_context* ctx, Metric metric, double distance);
 
 }  // namespace quiver

@@ -1,5 +1,6 @@
 #include "table_spec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -80,6 +81,13 @@ Status parse_option(const std::string& key, const std::string& value, TableSpec*
     else return Status::error("unknown index \"" + value + "\" (expected flat or ivf)");
     return Status();
   }
+  if (key == "train") {
+    std::string v = lower(value);
+    if (v == "auto") spec->auto_train = true;
+    else if (v == "manual") spec->auto_train = false;
+    else return Status::error("unknown train \"" + value + "\" (expected auto or manual)");
+    return Status();
+  }
   if (key == "lists") return parse_uint("lists", value, 1, kMaxLists, &spec->lists);
   if (key == "probes") return parse_uint("probes", value, 1, kMaxLists, &spec->probes);
   if (key == "cache_mb") return parse_uint("cache_mb", value, 0, kMaxCacheMb, &spec->cache_mb);
@@ -112,14 +120,20 @@ Status parse_vector_column(const std::string& name, const std::vector<std::strin
   spec->vector_column = name;
   spec->vector_position = spec->columns.size();
   spec->dims = dims;
-  // What follows the type is `distance=metric`, spaces around '=' allowed.
-  std::string rest;
-  for (size_t i = 2; i < words.size(); ++i) rest += words[i];
-  bool metric_given = !rest.empty();
+  // What follows the type is `distance=metric`, spaces around '=' allowed,
+  // and nothing after it.
+  bool metric_given = words.size() > 2;
   if (metric_given) {
-    if (rest.compare(0, 9, "distance=") != 0)
+    std::string rest;
+    for (size_t i = 2; i < words.size(); ++i) rest += (i > 2 ? " " : "") + words[i];
+    size_t eq = rest.find('=');
+    if (eq == std::string::npos || trim(rest.substr(0, eq)) != "distance")
       return Status::error("unexpected \"" + words[2] + "\" after vector column " + name + " (expected distance=...)");
-    s = parse_metric(rest.substr(9), &spec->metric);
+    std::vector<std::string> value = split_words(rest.substr(eq + 1));
+    if (value.empty()) return Status::error("distance needs a value (cosine, dot, l2 or hamming)");
+    if (value.size() > 1)
+      return Status::error("unexpected \"" + value[1] + "\" after distance=" + value[0]);
+    s = parse_metric(value[0], &spec->metric);
     if (!s.ok()) return s;
   }
   bool is_bit = spec->element_type == ElementType::Bit;
@@ -158,6 +172,13 @@ Status parse_column(const std::string& arg, TableSpec* spec) {
     if (iequals(c.name, name.c_str())) return Status::error("duplicate column \"" + name + "\"");
   if (iequals(spec->vector_column, name.c_str())) return Status::error("duplicate column \"" + name + "\"");
   if (words.size() < 2) return Status::error("column \"" + name + "\" needs a type");
+  // A vector type written with spaces, "float[ 4 ]" or "float [4]", is one word.
+  if (words[1].find('[') != std::string::npos || (words.size() > 2 && words[2][0] == '[')) {
+    while (words.size() > 2 && words[1].find(']') == std::string::npos) {
+      words[1] += words[2];
+      words.erase(words.begin() + 2);
+    }
+  }
 
   ElementType et;
   std::string dims_text;
@@ -182,6 +203,14 @@ Status parse_column(const std::string& arg, TableSpec* spec) {
 }
 
 }  // namespace
+
+Status check_table_name(const std::string& table) {
+  for (const char* hidden : {"distance", "k", "probes", "cluster"})
+    if (iequals(table, hidden))
+      return Status::error("a table cannot be named \"" + table +
+                           "\": distance, k, probes and cluster are the names of its hidden columns");
+  return Status();
+}
 
 const char* metric_name(Metric m) {
   switch (m) {
@@ -233,6 +262,8 @@ size_t parse_identifier(const std::string& text, std::string* name) {
 
 Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
   TableSpec spec;
+  std::vector<std::string> options_seen;
+  std::string scalar_vector;  // a column declared "float", without dimensions
   for (const std::string& raw : args) {
     std::string arg = trim(raw);
     if (arg.empty()) return Status::error("empty argument");
@@ -242,16 +273,28 @@ Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
     size_t after = n;
     while (after < arg.size() && is_space(arg[after])) ++after;
     if (n > 0 && arg[0] != '"' && after < arg.size() && arg[after] == '=') {
+      for (const std::string& seen : options_seen)
+        if (seen == key) return Status::error("duplicate option \"" + key + "\"");
+      options_seen.push_back(key);
       Status s = parse_option(key, trim(arg.substr(after + 1)), &spec);
       if (!s.ok()) return s;
       continue;
     }
     Status s = parse_column(arg, &spec);
     if (!s.ok()) return s;
+    std::vector<std::string> words = split_words(arg);
+    if (scalar_vector.empty() && words.size() == 2 && lower(words[1]) == "float")
+      scalar_vector = spec.columns.back().name;
   }
+  if (spec.vector_column.empty() && !scalar_vector.empty())
+    return Status::error("no vector column (\"" + scalar_vector +
+                         " float\" declares a real column; a vector column needs its dimensions, e.g. " +
+                         scalar_vector + " float[384])");
   if (spec.vector_column.empty()) return Status::error("no vector column (declare one, e.g. embedding float[384])");
   if (spec.index == IndexKind::Flat && (spec.lists || spec.probes))
     return Status::error("lists and probes apply to index=ivf only");
+  bool train_given = std::find(options_seen.begin(), options_seen.end(), "train") != options_seen.end();
+  if (spec.index == IndexKind::Flat && train_given) return Status::error("train applies to index=ivf only");
   if (spec.lists && spec.probes > spec.lists)
     return Status::error("probes (" + std::to_string(spec.probes) + ") exceeds lists (" +
                          std::to_string(spec.lists) + ")");

@@ -4,7 +4,8 @@
 //   name float[N] | int8[N] | bit[N] [distance=cosine|dot|l2|hamming]   the vector column (exactly one)
 //   name text | integer | real                                          metadata: stored, filterable
 //   +name text | integer | real | blob                                  auxiliary: stored, returned
-// Options: index=flat|ivf, lists=N, probes=N, cache_mb=N. Names match exactly.
+// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N.
+// Names match exactly.
 // This layer knows nothing of SQLite.
 #pragma once
 
@@ -40,6 +41,7 @@ struct TableSpec {
   IndexKind index = IndexKind::Flat;
   uint32_t lists = 0;   // IVF lists; 0 = chosen from the row count
   uint32_t probes = 0;  // IVF lists probed per query; 0 = default
+  bool auto_train = true;  // IVF: train=auto (at the commit of a bulk write) or manual ('rebuild' only)
   uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
 };
 
@@ -51,6 +53,9 @@ constexpr uint32_t kMaxCacheMb = 1u << 20;
 // Parses the module arguments (argv[3..] of xCreate). Errors name the
 // offending token, e.g. `unknown option "nprobe"`.
 Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out);
+
+// A table's name must not be one of its hidden columns'.
+Status check_table_name(const std::string& table);
 
 // Parses one SQL identifier (bare, "quoted", `quoted` or [quoted]) at the
 // start of `text`; returns the characters consumed, 0 if none.

@@ -159,6 +159,7 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
   try {
     std::vector<std::string> args(argv + 3, argv + argc);
     Status s = parse_table_spec(args, &table->spec);
+    if (s.ok()) s = check_table_name(argv[2]);
     if (!s.ok()) {
       *err = sqlite3_mprintf("quiver: %s", s.message().c_str());
       return *err ? SQLITE_ERROR : SQLITE_NOMEM;
@@ -520,6 +521,25 @@ int64_t integer_argument(sqlite3_value* v, const char* name, int64_t min, int64_
   return sqlite3_value_int64(v);
 }
 
+// "expected 100, got 400" says little when the 400 are a bare blob's
+// bytes, read as the column's int8 or bit elements: then name the column's
+// type and the blob's size, and the float32 vector it may be.
+std::string dimension_mismatch(Table* t, sqlite3_value* value, const VectorView& got) {
+  const TableSpec& spec = t->spec;
+  bool bare_blob = sqlite3_value_type(value) == SQLITE_BLOB && sqlite3_value_subtype(value) == 0;
+  if (!bare_blob || spec.element_type == ElementType::Float32)
+    return "dimension mismatch: expected " + std::to_string(spec.dims) + ", got " + std::to_string(got.dims);
+  auto bytes = [](size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); };
+  const char* type = element_type_name(spec.element_type);
+  std::string message = "dimension mismatch: " + spec.vector_column + " holds " + type + "[" +
+                        std::to_string(spec.dims) + "] (" + bytes(encoded_size(spec.element_type, spec.dims)) +
+                        "), got a bare blob of " + bytes(got.bytes());
+  if (got.bytes() == encoded_size(ElementType::Float32, spec.dims))
+    message += ", the size of float32[" + std::to_string(spec.dims) + "] (convert it with vector_" + type +
+               "(vector(...)))";
+  return message;
+}
+
 void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
   if (sqlite3_value_type(value) == SQLITE_NULL) fail("the query vector is NULL");
   Status s = decode_vector(value, t->spec.element_type, out);
@@ -527,8 +547,7 @@ void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
   if (out->view.type != t->spec.element_type)
     fail(std::string("query vector is ") + element_type_name(out->view.type) + ", " + t->spec.vector_column +
          " holds " + element_type_name(t->spec.element_type));
-  if (out->view.dims != t->spec.dims)
-    fail("dimension mismatch: expected " + std::to_string(t->spec.dims) + ", got " + std::to_string(out->view.dims));
+  if (out->view.dims != t->spec.dims) fail(dimension_mismatch(t, value, out->view));
   if (t->spec.metric == Metric::Cosine && VectorView(out->view).element(0) == 0) {
     bool zero = true;
     for (uint32_t i = 0; i < out->view.dims && zero; ++i) zero = out->view.element(i) == 0;
@@ -668,7 +687,10 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
         c->k_value = sqlite3_value_dup(v);
         if (!c->k_value) throw std::bad_alloc();
         break;
-      case 'p': c->probes = probes = single_value("probes", probes, integer_argument(v, "probes", 1, kMaxLists)); break;
+      case 'p':
+        if (!t->ivf->enabled()) fail("probes applies to index=ivf only");
+        c->probes = probes = single_value("probes", probes, integer_argument(v, "probes", 1, kMaxLists));
+        break;
       case 'l': limit = sqlite3_value_int64(v); break;
       case 'o': offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
       case 'd': {
@@ -828,8 +850,11 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
   Table* t = table_of(cur->pVtab);
   return guard(cur->pVtab, [&] {
     bool search = c->plan.mode == PlanMode::Search;
+    // An UPDATE that leaves a hidden column alone passes it on unchanged, so
+    // x_update can tell a write into it.
+    if (column >= t->distance_column() && sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
     if (column == t->distance_column()) {
-      if (search) sqlite3_result_double(ctx, c->scorer->distance(c->hits[c->position].score));
+      if (search) result_distance(ctx, t->spec.metric, c->scorer->distance(c->hits[c->position].score));
       return SQLITE_OK;
     }
     if (column == t->k_column()) {
@@ -888,9 +913,7 @@ void decode_row_vector(Table* t, sqlite3_value* value, DecodedVector* out) {
   if (out->view.type != t->spec.element_type)
     fail(name + " holds " + element_type_name(t->spec.element_type) + " vectors, got " +
          element_type_name(out->view.type));
-  if (out->view.dims != t->spec.dims)
-    fail(name + ": dimension mismatch: expected " + std::to_string(t->spec.dims) + ", got " +
-         std::to_string(out->view.dims));
+  if (out->view.dims != t->spec.dims) fail(name + ": " + dimension_mismatch(t, value, out->view));
   if (t->spec.metric == Metric::Cosine) {
     bool zero = true;
     for (uint32_t i = 0; i < out->view.dims && zero; ++i) zero = out->view.element(i) == 0;
@@ -1083,6 +1106,30 @@ int x_integrity(sqlite3_vtab* vtab, const char*, const char*, int, char** proble
   return SQLITE_OK;
 }
 
+// A value written into a column: neither NULL nor an UPDATE's unchanged one.
+bool written(sqlite3_value* v) { return !sqlite3_value_nochange(v) && sqlite3_value_type(v) != SQLITE_NULL; }
+
+// The hidden columns distance, k, probes and cluster are computed; the
+// command column takes commands, by INSERT only.
+void check_hidden_columns(Table* t, sqlite3_value** columns, bool insert) {
+  static const char* const kNames[] = {"distance", "k", "probes", "cluster"};
+  for (int i = 0; i < 4; ++i)
+    if (written(columns[t->distance_column() + i]))
+      fail(std::string("cannot write the hidden column ") + kNames[i] + " (it is computed by searches)");
+  if (!insert && written(columns[t->command_column()]))
+    fail("commands are run by INSERT INTO " + t->store->table() + "(" + t->store->table() + ") VALUES (...), not by UPDATE");
+}
+
+// A command row carries the command alone.
+void check_command_row(Table* t, sqlite3_value* rowid, sqlite3_value** columns) {
+  if (sqlite3_value_type(rowid) != SQLITE_NULL) fail("a command takes no rowid");
+  for (int i = 0; i < t->user_columns; ++i) {
+    if (sqlite3_value_type(columns[i]) == SQLITE_NULL) continue;
+    int v = t->value_index(i);
+    fail("a command takes no other column, got a value for " + (v < 0 ? t->spec.vector_column : t->spec.columns[v].name));
+  }
+}
+
 int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   Table* t = table_of(vtab);
   return guard(vtab, [&] {
@@ -1092,9 +1139,12 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
       return SQLITE_OK;
     }
     sqlite3_value** columns = argv + 2;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    bool insert = sqlite3_value_type(argv[0]) == SQLITE_NULL;
+    check_hidden_columns(t, columns, insert);
+    if (insert) {
       sqlite3_value* command = columns[t->command_column()];
       if (sqlite3_value_type(command) != SQLITE_NULL) {
+        check_command_row(t, argv[1], columns);
         run_command(t, command);
         return SQLITE_OK;
       }
@@ -1109,12 +1159,21 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
 // ---- transactions --------------------------------------------------------------
 
 int x_begin(sqlite3_vtab*) { return SQLITE_OK; }
-int x_sync(sqlite3_vtab*) { return SQLITE_OK; }
+// Automatic IVF training runs here, once per bulk write (ivf.h), and its
+// failure fails the commit.
+int x_sync(sqlite3_vtab* vtab) {
+  return guard(vtab, [&] {
+    table_of(vtab)->ivf->train_if_due();
+    return SQLITE_OK;
+  });
+}
 int x_commit(sqlite3_vtab* vtab) {
+  table_of(vtab)->ivf->end_transaction();
   table_of(vtab)->store->end_transaction(false);
   return SQLITE_OK;
 }
 int x_rollback(sqlite3_vtab* vtab) {
+  table_of(vtab)->ivf->end_transaction();
   table_of(vtab)->store->end_transaction(true);
   return SQLITE_OK;
 }

@@ -146,21 +146,22 @@ class Table {
                       " ORDER BY distance";
     std::vector<Value> params{Value::blob(q), Value::integer(k)};
     if (probes > 0) params.push_back(Value::integer(probes));
-    return hits(db_.query(sql, params));
+    return hits(db_.query(sql, params), metric_);
   }
   std::vector<Hit> range(const Bytes& q, double bound, int64_t probes) const {
     std::string sql = "SELECT rowid, distance FROM " + name_ + " WHERE embedding MATCH ?1 AND distance < ?2" +
                       (probes > 0 ? " AND probes = ?3" : "");
     std::vector<Value> params{Value::blob(q), Value::real(bound)};
     if (probes > 0) params.push_back(Value::integer(probes));
-    return hits(db_.query(sql, params));
+    return hits(db_.query(sql, params), metric_);
   }
-  static std::vector<Hit> hits(const Rows& rows) {
+  static std::vector<Hit> hits(const Rows& rows, Metric metric = Metric::L2) {
     std::vector<Hit> out;
     for (const Row& r : rows) {
       REQUIRE(r[0].type == SQLITE_INTEGER);
-      REQUIRE(r[1].type == SQLITE_FLOAT);
-      out.push_back({r[0].i, r[1].d});
+      // Hamming distances are counts, INTEGER like hamming_distance().
+      REQUIRE(r[1].type == (metric == Metric::Hamming ? SQLITE_INTEGER : SQLITE_FLOAT));
+      out.push_back({r[0].i, r[1].number()});
     }
     return out;
   }
@@ -365,7 +366,7 @@ TEST_CASE("ivf: recall@10 on clustered l2 data rises with probes, probes = lists
   // 9.8), so clusters overlap and a query's neighbours spread over lists.
   Clusters c(rng, 150, 48, 1.1f);
   Table t(db, "t", Type::F32, Metric::L2, 48, "lists=64");
-  t.insert(make_rows(rng, c, Type::F32, 1, 20000));  // trains at 10,000 rows, again at 20,000
+  t.insert(make_rows(rng, c, Type::F32, 1, 20000));  // one bulk write: trains at its commit
   REQUIRE(stats(db, "t").trained_rows == 20000);
   rebuild(db, "t");
   Stats st = stats(db, "t");
@@ -551,19 +552,27 @@ TEST_CASE("ivf: before training the table answers exactly at any probes", "[ivf]
   require_exact_at_all_lists(t, queries, 64, 10);
 }
 
-TEST_CASE("ivf: training starts by itself past the threshold and again when the rows double", "[ivf][training]") {
+TEST_CASE("ivf: a bulk write past the threshold trains at its commit, again when the rows double", "[ivf][training]") {
   std::mt19937 rng(1007);
   Db db;
   Clusters c(rng, 10, 8, 0.5f);
   Table t(db, "t", Type::F32, Metric::L2, 8, "lists=4");
   t.insert(make_rows(rng, c, Type::F32, 1, 9999));
   REQUIRE(stats(db, "t").lists == 0);
+  // Small transactions never train, past the threshold or not: a single
+  // INSERT never waits for training.
   t.insert(make_rows(rng, c, Type::F32, 10000, 1));
+  t.insert(make_rows(rng, c, Type::F32, 10001, 999));
   Stats st = stats(db, "t");
+  REQUIRE(st.rows == 10999);
+  REQUIRE(st.lists == 0);
+  // A transaction of 1,000 rows trains at its commit.
+  t.insert(make_rows(rng, c, Type::F32, 11000, 1000));
+  st = stats(db, "t");
   REQUIRE(st.lists == 4);
-  REQUIRE(st.trained_rows == 10000);
+  REQUIRE(st.trained_rows == 11999);
   REQUIRE(st.changed == 0);
-  REQUIRE(st.min_list + st.max_list <= 10000);
+  REQUIRE(st.min_list + st.max_list <= 11999);
   REQUIRE(st.trained_spread > 0);
   t.check();
   // Deletes never train; the count follows them.
@@ -571,23 +580,59 @@ TEST_CASE("ivf: training starts by itself past the threshold and again when the 
   for (int64_t id = 1; id <= 100; ++id) t.mirror().erase(id);
   t.check();
   st = stats(db, "t");
-  REQUIRE(st.rows == 9900);
-  REQUIRE(st.trained_rows == 10000);
+  REQUIRE(st.rows == 11899);
+  REQUIRE(st.trained_rows == 11999);
   REQUIRE(st.changed == 0);
-  // 10,099 more rows: 19,999, short of twice the trained 10,000.
-  t.insert(make_rows(rng, c, Type::F32, 10001, 10099));
+  // 12,098 more rows: 23,997, short of twice the trained 11,999.
+  t.insert(make_rows(rng, c, Type::F32, 20001, 12098));
   st = stats(db, "t");
-  REQUIRE(st.rows == 19999);
-  REQUIRE(st.trained_rows == 10000);
-  REQUIRE(st.changed == 10099);
-  t.insert(make_rows(rng, c, Type::F32, 30000, 1));
+  REQUIRE(st.rows == 23997);
+  REQUIRE(st.trained_rows == 11999);
+  REQUIRE(st.changed == 12098);
+  // Doubled, but by a single row: no retraining until a bulk write.
+  t.insert(make_rows(rng, c, Type::F32, 40000, 1));
+  REQUIRE(stats(db, "t").trained_rows == 11999);
+  t.check();
+  t.insert(make_rows(rng, c, Type::F32, 40001, 1000));
   st = stats(db, "t");
-  REQUIRE(st.rows == 20000);
-  REQUIRE(st.trained_rows == 20000);
+  REQUIRE(st.rows == 24998);
+  REQUIRE(st.trained_rows == 24998);
   REQUIRE(st.changed == 0);
   t.check();
   std::vector<Bytes> queries = make_queries(rng, c, Type::F32, 10);
   require_exact_at_all_lists(t, queries, 4, 10);
+}
+
+TEST_CASE("ivf: train=manual trains on 'rebuild' only; a rolled-back bulk write does not train", "[ivf][training]") {
+  std::mt19937 rng(1010);
+  Db db;
+  Clusters c(rng, 10, 8, 0.5f);
+  Table t(db, "t", Type::F32, Metric::L2, 8, "lists=4, train=manual");
+  t.insert(make_rows(rng, c, Type::F32, 1, 12000));
+  REQUIRE(stats(db, "t").lists == 0);
+  rebuild(db, "t");
+  REQUIRE(stats(db, "t").trained_rows == 12000);
+  t.insert(make_rows(rng, c, Type::F32, 12001, 13000));
+  REQUIRE(stats(db, "t").trained_rows == 12000);
+  t.check();
+  // train=auto: the rows of a rolled-back transaction do not count towards
+  // the next one.
+  Table u(db, "u", Type::F32, Metric::L2, 8, "lists=4, train=auto");
+  u.insert(make_rows(rng, c, Type::F32, 1, 9500));
+  db.exec("BEGIN");
+  for (int64_t id = 20000; id < 20600; ++id)
+    db.exec("INSERT INTO u(rowid, embedding) VALUES (?1, ?2)",
+            {Value::integer(id), Value::blob(make_rows(rng, c, Type::F32, id, 1)[0].second.vector)});
+  db.exec("ROLLBACK");
+  u.insert(make_rows(rng, c, Type::F32, 9501, 600));
+  REQUIRE(stats(db, "u").lists == 0);  // 10,100 rows, but 600 in the last write
+  u.insert(make_rows(rng, c, Type::F32, 10101, 1000));
+  REQUIRE(stats(db, "u").trained_rows == 11100);
+  u.check();
+  REQUIRE(db.error("CREATE VIRTUAL TABLE f USING quiver(embedding float[2], train=manual)") ==
+          "quiver: train applies to index=ivf only");
+  REQUIRE(db.error("CREATE VIRTUAL TABLE f USING quiver(embedding float[2], index=ivf, train=later)") ==
+          "quiver: unknown train \"later\" (expected auto or manual)");
 }
 
 TEST_CASE("ivf: with many lists the threshold is 39 rows per list", "[ivf][training]") {
@@ -597,10 +642,10 @@ TEST_CASE("ivf: with many lists the threshold is 39 rows per list", "[ivf][train
   Table t(db, "t", Type::F32, Metric::L2, 4, "lists=300");  // threshold 11,700
   t.insert(make_rows(rng, c, Type::F32, 1, 11699));
   REQUIRE(stats(db, "t").lists == 0);
-  t.insert(make_rows(rng, c, Type::F32, 20000, 1));
+  t.insert(make_rows(rng, c, Type::F32, 20000, 1000));
   Stats st = stats(db, "t");
   REQUIRE(st.lists == 300);
-  REQUIRE(st.trained_rows == 11700);
+  REQUIRE(st.trained_rows == 12699);
   REQUIRE(st.probes == 17);  // round(sqrt(300))
   REQUIRE(st.min_list >= 1);  // no list left empty
   t.check();
@@ -1275,7 +1320,7 @@ TEST_CASE("ivf: ROLLBACK of a rebuild restores the previous index", "[ivf][trans
   t.check();
 }
 
-TEST_CASE("ivf: ROLLBACK of the automatic training leaves the table untrained", "[ivf][transactions]") {
+TEST_CASE("ivf: a rolled-back bulk write past the threshold leaves the table untrained", "[ivf][transactions]") {
   std::mt19937 rng(1017);
   Db db;
   Clusters c(rng, 10, 8, 0.5f);
@@ -1283,9 +1328,9 @@ TEST_CASE("ivf: ROLLBACK of the automatic training leaves the table untrained", 
   t.insert(make_rows(rng, c, Type::F32, 1, 9990));
   db.exec("BEGIN");
   std::vector<float> v = c.point(rng);
-  for (int64_t id = 20000; id < 20020; ++id)
+  for (int64_t id = 20000; id < 21020; ++id)
     db.exec("INSERT INTO t(rowid, embedding) VALUES (?1, ?2)", {Value::integer(id), Value::blob(f32_bytes(v))});
-  REQUIRE(stats(db, "t").lists == 4);  // trained at the 10,000th row
+  REQUIRE(stats(db, "t").lists == 0);  // training waits for the commit
   db.exec("ROLLBACK");
   Stats st = stats(db, "t");
   REQUIRE(st.lists == 0);

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <csignal>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "quiver.h"
 
 using namespace quiver;
 
@@ -194,18 +197,46 @@ TEST_CASE("active_kernels is one of the runnable tables", "[kernels]") {
   CHECK(&active_kernels() == &active);  // chosen once
 }
 
-TEST_CASE("QUIVER_SIMD selects a runnable family, else the best one runs", "[kernels][simd-env]") {
+TEST_CASE("QUIVER_SIMD selects a runnable family; any other value refuses to load", "[kernels][simd-env]") {
   // ctest runs this again with QUIVER_SIMD=scalar, sse4.2 and an unknown name.
   std::vector<Family> families = runnable_families();
   REQUIRE_FALSE(families.empty());
   const Kernels* expected = families.back().kernels;  // best last
   const char* forced = std::getenv("QUIVER_SIMD");
-  if (forced)
-    for (const Family& f : families)
-      if (std::string(forced) == isa_name(f.isa)) expected = f.kernels;
+  bool runnable = !forced;
+  std::string runs;
+  for (const Family& f : families) {
+    runs += std::string(runs.empty() ? "" : ", ") + isa_name(f.isa);
+    if (forced && std::string(forced) == isa_name(f.isa)) expected = f.kernels, runnable = true;
+  }
   INFO("QUIVER_SIMD=" << (forced ? forced : "(unset)"));
   CHECK(std::string(active_kernels().name) == expected->name);
   CHECK(&active_kernels() == expected);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
+  char* message = nullptr;
+  int rc = sqlite3_quiver_init(db, &message, nullptr);
+  std::string error = message ? message : "";
+  sqlite3_free(message);
+  int registered = quiver_register(db);
+  sqlite3_close(db);
+  if (runnable) {
+    CHECK(simd_setting_error().empty());
+    CHECK(rc == SQLITE_OK);
+    CHECK(registered == SQLITE_OK);
+    return;
+  }
+  bool known = false;
+  for (Isa isa : kAllIsas) known = known || std::string(forced) == isa_name(isa);
+  std::string expected_error =
+      known ? "QUIVER_SIMD=" + std::string(forced) + " cannot run on this machine (it runs " + runs + ")"
+            : "QUIVER_SIMD=\"" + std::string(forced) +
+                  "\" is not a kernel family (expected scalar, sse4.2, avx2, avx512, neon; this machine runs " + runs +
+                  ")";
+  CHECK(simd_setting_error() == expected_error);
+  CHECK(rc == SQLITE_ERROR);
+  CHECK(error == "quiver: " + expected_error);
+  CHECK(registered == SQLITE_ERROR);
 }
 
 // ---- the reference -----------------------------------------------------------------
@@ -461,7 +492,7 @@ TEST_CASE("float kernels handle any finite float32, not only values near 1", "[k
   // the reference accumulates in: every family must agree with it.
   for (const Family& family : runnable_families()) {
     const Kernels& k = *family.kernels;
-    for (float magnitude : {1e20f, 1e-25f}) {
+    for (float magnitude : {1e20f, 1e-25f, 1e38f, 1e-40f, 1.4e-45f}) {  // up to FLT_MAX / 2, subnormals
       for (size_t n : {1u, 2u, 16u, 100u}) {
         INFO("isa " << isa_name(family.isa) << ", elements " << magnitude << ", n " << n);
         std::vector<float> a(n, magnitude), b(n, magnitude);

@@ -76,7 +76,7 @@ TEST_CASE("k and probes beyond their maximum are refused, and the largest k cost
       {"k = 16777217", "quiver: k must be an integer from 1 to 16777216, got 16777217"},
       {"k = 9223372036854775807", "quiver: k must be an integer from 1 to 16777216, got 9223372036854775807"},
       {"k = 1e300", "quiver: k must be an integer from 1 to 16777216, got 1.0e+300"},
-      {"probes = 1000000000000", "quiver: probes must be an integer from 1 to 65536, got 1000000000000"},
+      {"probes = 2", "quiver: probes applies to index=ivf only"},  // t is flat
   };
   for (const Case& c : cases) {
     INFO(c.constraint);
@@ -84,6 +84,11 @@ TEST_CASE("k and probes beyond their maximum are refused, and the largest k cost
     CHECK(r.error == c.message);
     CHECK(largest < kSmall);
   }
+  REQUIRE(run(db.get(), "CREATE VIRTUAL TABLE u USING quiver(embedding float[4], index=ivf)").ok());
+  r = db.measure("SELECT rowid FROM u WHERE embedding MATCH '[1, 1, 0, 0]' AND k = 1 AND probes = 1000000000000", {},
+                 &largest);
+  CHECK(r.error == "quiver: probes must be an integer from 1 to 65536, got 1000000000000");
+  CHECK(largest < kSmall);
   // The most rows SQLite can ask for, from the furthest offset: nothing to
   // allocate, nothing to overflow.
   for (const char* tail : {"ORDER BY distance LIMIT 9223372036854775807",

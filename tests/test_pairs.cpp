@@ -256,10 +256,14 @@ PairSet pairs(const Db& db, const std::string& name, double bound, int64_t probe
   Rows rows = db.query(probes > 0 ? "SELECT a, b, distance FROM quiver_pairs(?1, ?2, ?3)"
                                   : "SELECT a, b, distance FROM quiver_pairs(?1, ?2)",
                        params);
+  // Hamming distances (bit tables) are counts, INTEGER like hamming_distance().
+  bool hamming = db.integer("SELECT count(*) FROM sqlite_master WHERE name = ?1 AND instr(lower(sql), ' bit[') > 0",
+                            {Value::text(name)}) == 1;
+  int distance_type = hamming ? SQLITE_INTEGER : SQLITE_FLOAT;
   PairSet out;
   for (const auto& r : rows) {
-    bool ok = r[0].type == SQLITE_INTEGER && r[1].type == SQLITE_INTEGER && r[2].type == SQLITE_FLOAT &&
-              r[0].i < r[1].i && r[2].d <= bound && out.emplace(PairKey{r[0].i, r[1].i}, r[2].d).second;
+    bool ok = r[0].type == SQLITE_INTEGER && r[1].type == SQLITE_INTEGER && r[2].type == distance_type &&
+              r[0].i < r[1].i && r[2].number() <= bound && out.emplace(PairKey{r[0].i, r[1].i}, r[2].number()).second;
     if (ok) continue;
     INFO("bad or repeated row " << quiver_test::show(r[0]) << " " << quiver_test::show(r[1]) << " "
                                 << quiver_test::show(r[2]) << " at bound " << bound);
@@ -337,7 +341,10 @@ void require_sql_distances(const Db& db, const Table& t, double bound) {
   for (const auto& r : rows) {
     double sql = r[3].type == SQLITE_INTEGER ? static_cast<double>(r[3].i) : r[3].d;
     bool integral = t.layout().integral();
-    if (r[3].type != SQLITE_NULL && (integral ? r[2].d == sql : std::fabs(r[2].d - sql) <= 2e-5 * (1 + std::fabs(sql))))
+    // Hamming distances, counts, come back as integers like the function's.
+    bool same_type = r[3].type == SQLITE_INTEGER ? r[2].type == r[3].type : r[2].type == SQLITE_FLOAT;
+    double got = r[2].number();
+    if (same_type && (integral ? got == sql : std::fabs(got - sql) <= 2e-5 * (1 + std::fabs(sql))))
       continue;
     INFO("pair " << r[0].i << ", " << r[1].i << ": " << quiver_test::show(r[2]) << " vs SQL "
                  << quiver_test::show(r[3]));

@@ -324,6 +324,7 @@ TEST_CASE("streams of every index kind read to the end are every row once in dis
            {std::string(""), std::string(" AND t = 'a'"), std::string(" AND distance < 4"),
             std::string(" AND distance <= 3 AND n IS NOT NULL"), std::string(" AND rowid > 100 AND probes = 1")}) {
         INFO("where" << where);
+        if (!*options && where.find("probes") != std::string::npos) continue;  // probes: IVF tables only
         std::string filter = where;
         if (filter.find("probes") != std::string::npos) filter = " AND rowid > 100";
         size_t at = filter.find("distance");

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cfloat>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -290,11 +291,13 @@ void near_same_hits(const Rows& got, const Rows& want, const Tolerance& tol, con
   for (size_t i = 0; i < got.size(); ++i) {
     INFO("position " << i);
     REQUIRE(got[i][0].type == SQLITE_INTEGER);
-    REQUIRE(got[i][1].type == SQLITE_FLOAT);
+    // Hamming distances are counts, INTEGER like hamming_distance(); the
+    // others REAL.
+    REQUIRE(got[i][1].type == (want[i][1].type == SQLITE_INTEGER ? SQLITE_INTEGER : SQLITE_FLOAT));
     int64_t id = got[i][0].i;
     auto it = reference.find(id);
     REQUIRE(it != reference.end());
-    double g = got[i][1].d, r = it->second, w = want[i][1].number();
+    double g = got[i][1].number(), r = it->second, w = want[i][1].number();
     REQUIRE(std::fabs(g - r) <= tol.of(r));
     if (tol.exact) {
       REQUIRE(id == want[i][0].i);
@@ -302,7 +305,7 @@ void near_same_hits(const Rows& got, const Rows& want, const Tolerance& tol, con
       REQUIRE(std::fabs(r - w) <= 2 * tol.of(r));  // a near-tie, if the rowids differ
     }
     if (i > 0) {
-      double p = got[i - 1][1].d;
+      double p = got[i - 1][1].number();
       REQUIRE((g > p || (g == p && id > got[i - 1][0].i)));
     }
   }
@@ -446,16 +449,16 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       // are exactly those of the stream within the bound. (A bound equal to a
       // reported distance: see "a distance bound equal to a row's distance".)
       size_t j = 20;
-      while (j + 1 < n && stream[j][1].d == stream[j + 1][1].d) ++j;
+      while (j + 1 < n && stream[j][1].number() == stream[j + 1][1].number()) ++j;
       REQUIRE(j + 1 < n);
-      double mid = (stream[j][1].d + stream[j + 1][1].d) / 2;
+      double mid = (stream[j][1].number() + stream[j + 1][1].number()) / 2;
       size_t h = n / 2;
-      while (h + 1 < n && stream[h][1].d == stream[h + 1][1].d) ++h;
+      while (h + 1 < n && stream[h][1].number() == stream[h + 1][1].number()) ++h;
       REQUIRE(h + 1 < n);
-      double mid_half = (stream[h][1].d + stream[h + 1][1].d) / 2;
+      double mid_half = (stream[h][1].number() + stream[h + 1][1].number()) / 2;
       for (const std::string op : {"<", "<="}) {
-        for (double bound : {mid, mid_half, stream[n - 1][1].d + 1, -3.0}) {
-          Rows want = filter_rows(stream, [&](const Row& r) { return compare(r[1].d, op, bound); });
+        for (double bound : {mid, mid_half, stream[n - 1][1].number() + 1, -3.0}) {
+          Rows want = filter_rows(stream, [&](const Row& r) { return compare(r[1].number(), op, bound); });
           char label[96];
           std::snprintf(label, sizeof label, "distance %s %.17g", op.c_str(), bound);
           same_rows(db.query(head + " AND distance " + op + " ?2", {qv, Value::real(bound)}), want, label);
@@ -469,7 +472,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
       }
       // Two bounds: the tighter one wins. An integer bound.
       {
-        Rows want = filter_rows(stream, [&](const Row& r) { return r[1].d < mid; });
+        Rows want = filter_rows(stream, [&](const Row& r) { return r[1].number() < mid; });
         same_rows(
             db.query(head + " AND distance < ?2 AND distance <= ?3", {qv, Value::real(mid), Value::real(mid + 100)}),
             want, "two bounds");
@@ -477,7 +480,7 @@ void check_exact_search(const Config& cfg, size_t n, uint32_t seed) {
             db.query(head + " AND distance <= ?3 AND distance < ?2", {qv, Value::real(mid), Value::real(mid + 100)}),
             want, "two bounds, the other way round");
         same_rows(db.query(head + " AND distance < 1", {qv}),
-                  filter_rows(stream, [&](const Row& r) { return r[1].d < 1; }), "distance < 1");
+                  filter_rows(stream, [&](const Row& r) { return r[1].number() < 1; }), "distance < 1");
       }
     }
   }
@@ -538,10 +541,10 @@ TEST_CASE("without a distance option a bit table is hamming and a float table l2
   db.exec("INSERT INTO b(rowid, embedding) VALUES (1, X'FF00'), (2, X'0F00'), (3, X'0000')");
   db.exec("INSERT INTO f(rowid, embedding) VALUES (1, '[3, 4]'), (2, '[1, 0]'), (3, '[0, -2]')");
   same_rows(db.query("SELECT rowid, distance FROM b WHERE embedding MATCH X'0100' AND k = 3"),
-            Rows{{Value::integer(3), Value::real(1)},
-                 {Value::integer(2), Value::real(3)},
-                 {Value::integer(1), Value::real(7)}},
-            "bit default metric");
+            Rows{{Value::integer(3), Value::integer(1)},
+                 {Value::integer(2), Value::integer(3)},
+                 {Value::integer(1), Value::integer(7)}},
+            "bit default metric: Hamming distances are integers, as hamming_distance() gives them");
   same_rows(db.query("SELECT rowid, distance FROM f WHERE embedding MATCH '[0, 0]' AND k = 3"),
             Rows{{Value::integer(2), Value::real(1)},
                  {Value::integer(3), Value::real(2)},
@@ -603,19 +606,19 @@ TEST_CASE("a distance bound equal to a row's distance includes it with <= and ex
     Rows stream = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1", {Value::blob(q)});
     REQUIRE(stream.size() == 300);
     for (size_t i = 0; i < stream.size(); i += 7) {
-      double x = stream[i][1].d;
+      double x = stream[i][1].number();
       char label[64];
       std::snprintf(label, sizeof label, "bound %.17g (row %lld)", x, static_cast<long long>(stream[i][0].i));
       INFO(label);
       // Checked without stopping, to show every metric that fails.
       Rows le = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance <= ?2",
                          {Value::blob(q), Value::real(x)});
-      Rows le_want = filter_rows(stream, [&](const Row& r) { return r[1].d <= x; });
+      Rows le_want = filter_rows(stream, [&](const Row& r) { return r[1].number() <= x; });
       INFO("distance <= x: got " << le.size() << " rows, want " << le_want.size());
       CHECK(le == le_want);
       Rows lt = db.query("SELECT rowid, distance FROM t WHERE embedding MATCH ?1 AND distance < ?2",
                          {Value::blob(q), Value::real(x)});
-      Rows lt_want = filter_rows(stream, [&](const Row& r) { return r[1].d < x; });
+      Rows lt_want = filter_rows(stream, [&](const Row& r) { return r[1].number() < x; });
       INFO("distance < x: got " << lt.size() << " rows, want " << lt_want.size());
       CHECK(lt == lt_want);
     }
@@ -1798,6 +1801,18 @@ TEST_CASE("CREATE VIRTUAL TABLE rejects bad arguments with exact messages", "[vt
       {"embedding float[16], cache_mb=-1", "cache_mb must be an integer from 0 to 1048576, got \"-1\""},
       {"embedding float[16], a text", "column name \"a\" is the table's name"},
       {"A float[16]", "column name \"a\" is the table's name"},  // (the message names the table)
+      {"embedding float[3], index=ivf, lists=2, lists=3", "duplicate option \"lists\""},
+      {"embedding float[3], cache_mb=1, cache_mb=1", "duplicate option \"cache_mb\""},
+      {"embedding float[3], index=ivf, index=flat", "duplicate option \"index\""},
+      {"embedding float[3], index=ivf, probes = 1, probes=2", "duplicate option \"probes\""},
+      {"embedding float",
+       "no vector column (\"embedding float\" declares a real column; a vector column needs its dimensions, e.g. "
+       "embedding float[384])"},
+      {"embedding float[3] distance=cosine extra", "unexpected \"extra\" after distance=cosine"},
+      {"embedding float[3] distance = cosine distance=l2", "unexpected \"distance=l2\" after distance=cosine"},
+      {"embedding float[3] distance=", "distance needs a value (cosine, dot, l2 or hamming)"},
+      {"embedding float[3] distance", "unexpected \"distance\" after vector column embedding (expected distance=...)"},
+      {"embedding float[ x ]", "the dimension of embedding must be an integer from 1 to 65536, got \"x\""},
   };
   for (const Case& c : cases) {
     INFO(c.args);
@@ -1806,8 +1821,22 @@ TEST_CASE("CREATE VIRTUAL TABLE rejects bad arguments with exact messages", "[vt
   }
   REQUIRE(db.error("CREATE VIRTUAL TABLE a USING quiver") ==
           "quiver: no vector column (declare one, e.g. embedding float[384])");
+  // A table cannot take the name of one of its hidden columns.
+  for (const char* name : {"k", "distance", "Probes", "cluster"})
+    REQUIRE(db.error(std::string("CREATE VIRTUAL TABLE \"") + name + "\" USING quiver(embedding float[3])") ==
+            std::string("quiver: a table cannot be named \"") + name +
+                "\": distance, k, probes and cluster are the names of its hidden columns");
   // Nothing was left behind.
   REQUIRE(schema_names(db).empty());
+  // Vector types written with spaces.
+  db.exec("CREATE VIRTUAL TABLE s1 USING quiver(embedding float[ 4 ])");
+  db.exec("CREATE VIRTUAL TABLE s2 USING quiver(embedding int8 [ 4 ]  distance = dot)");
+  db.exec("INSERT INTO s1(rowid, embedding) VALUES (1, '[1, 2, 3, 4]')");
+  db.exec("INSERT INTO s2(rowid, embedding) VALUES (1, '[1, 2, 3, 4]')");
+  same_rows(db.query("SELECT distance FROM s2 WHERE embedding MATCH '[1, 1, 1, 1]' AND k = 1"),
+            Rows{{Value::real(-10.0)}}, "int8 [ 4 ]  distance = dot");
+  db.exec("DROP TABLE s1");
+  db.exec("DROP TABLE s2");
   // The limits themselves are fine.
   db.exec("CREATE VIRTUAL TABLE a USING quiver(embedding float[65536])");
   db.exec("CREATE VIRTUAL TABLE b USING quiver(embedding bit[8], \"index\" text, \"Lists\" integer)");
@@ -1868,7 +1897,37 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
        "quiver: embedding holds int8 vectors, got float32"},
       {"INSERT INTO b(rowid, embedding) VALUES (9, '[1,0,1,0,1,0,1,0,1,1,1,1]')", {},
        "quiver: embedding: a bit vector needs a multiple of 8 dimensions, got 12"},
-      {"INSERT INTO b(rowid, embedding) VALUES (9, X'FF')", {}, "quiver: embedding: dimension mismatch: expected 16, got 8"},
+      {"INSERT INTO b(rowid, embedding) VALUES (9, X'FF')", {},
+       "quiver: embedding: dimension mismatch: embedding holds bit[16] (2 bytes), got a bare blob of 1 byte"},
+      // a bare float32 blob for an int8 table names both types
+      {"INSERT INTO i(rowid, embedding) VALUES (9, X'0000803F000000400000404000008040')", {},
+       "quiver: embedding: dimension mismatch: embedding holds int8[4] (4 bytes), got a bare blob of 16 bytes, the size "
+       "of float32[4] (convert it with vector_int8(vector(...)))"},
+      {"INSERT INTO i(rowid, embedding) VALUES (9, '[1, 2, 3]')", {}, "quiver: embedding: dimension mismatch: expected 4, got 3"},
+      // hidden columns are computed, commands come alone
+      {"INSERT INTO t(embedding, distance) VALUES ('[1, 0, 0]', 0.5)", {},
+       "quiver: cannot write the hidden column distance (it is computed by searches)"},
+      {"INSERT INTO t(embedding, k) VALUES ('[1, 0, 0]', 3)", {},
+       "quiver: cannot write the hidden column k (it is computed by searches)"},
+      {"INSERT INTO t(embedding, probes) VALUES ('[1, 0, 0]', 3)", {},
+       "quiver: cannot write the hidden column probes (it is computed by searches)"},
+      {"INSERT INTO t(embedding, cluster) VALUES ('[1, 0, 0]', 3)", {},
+       "quiver: cannot write the hidden column cluster (it is computed by searches)"},
+      {"UPDATE t SET distance = 0 WHERE rowid = 1", {},
+       "quiver: cannot write the hidden column distance (it is computed by searches)"},
+      {"UPDATE t SET cluster = 1 WHERE rowid = 1", {},
+       "quiver: cannot write the hidden column cluster (it is computed by searches)"},
+      {"UPDATE t SET k = 1 WHERE embedding MATCH '[1,0,0]' AND k = 1", {},
+       "quiver: cannot write the hidden column k (it is computed by searches)"},
+      {"UPDATE t SET t = 'rebuild' WHERE rowid = 1", {},
+       "quiver: commands are run by INSERT INTO t(t) VALUES (...), not by UPDATE"},
+      {"INSERT INTO t(t, embedding) VALUES ('rebuild', '[1, 0, 0]')", {},
+       "quiver: a command takes no other column, got a value for embedding"},
+      {"INSERT INTO t(t, product) VALUES ('integrity-check', 'a')", {},
+       "quiver: a command takes no other column, got a value for product"},
+      {"INSERT INTO t(t, distance) VALUES ('rebuild', 1)", {},
+       "quiver: cannot write the hidden column distance (it is computed by searches)"},
+      {"INSERT INTO t(rowid, t) VALUES (7, 'rebuild')", {}, "quiver: a command takes no rowid"},
       // queries
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 0", {},
        "quiver: k must be an integer from 1 to 16777216, got 0"},
@@ -1898,7 +1957,13 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
        "quiver: query vector is int8, embedding holds float32"},
       {"SELECT rowid FROM i WHERE embedding MATCH vector('[1,2,3,4]') AND k = 1", {},
        "quiver: query vector is float32, embedding holds int8"},
-      {"SELECT rowid FROM b WHERE embedding MATCH X'0F' AND k = 1", {}, "quiver: dimension mismatch: expected 16, got 8"},
+      {"SELECT rowid FROM b WHERE embedding MATCH X'0F' AND k = 1", {},
+       "quiver: dimension mismatch: embedding holds bit[16] (2 bytes), got a bare blob of 1 byte"},
+      {"SELECT rowid FROM i WHERE embedding MATCH X'0000803F000000400000404000008040' AND k = 1", {},
+       "quiver: dimension mismatch: embedding holds int8[4] (4 bytes), got a bare blob of 16 bytes, the size of "
+       "float32[4] (convert it with vector_int8(vector(...)))"},
+      {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 1 AND probes = 2", {},
+       "quiver: probes applies to index=ivf only"},
       {"SELECT rowid FROM t WHERE k = 3", {}, "quiver: k needs a MATCH constraint on embedding"},
       {"SELECT rowid FROM t WHERE product = 'a' AND k = 3", {}, "quiver: k needs a MATCH constraint on embedding"},
       {"SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND distance < 'x'", {},
@@ -1923,6 +1988,16 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
   db.integrity("t");
   db.integrity("i");
   db.integrity("b");
+  // An UPDATE through a search, or of other columns, leaves the hidden
+  // columns alone: not a write into them.
+  db.exec("UPDATE t SET product = 'z' WHERE embedding MATCH '[1, 0, 0]' AND k = 1");
+  db.exec("UPDATE t SET embedding = '[1, 0.5, 0]' WHERE rowid = 2");
+  same_rows(db.query("SELECT rowid, product, vector_to_json(embedding) FROM t ORDER BY rowid"),
+            Rows{{Value::integer(1), Value::text("z"), Value::text("[1,0,0]")},
+                 {Value::integer(2), Value::text("b"), Value::text("[1,0.5,0]")}},
+            "updates beside the hidden columns");
+  db.exec("UPDATE t SET product = 'a' WHERE rowid = 1");
+  db.exec("UPDATE t SET embedding = '[0, 1, 0]' WHERE rowid = 2");
   // The largest k is allowed, and the commands that exist run.
   REQUIRE(db.query("SELECT rowid FROM t WHERE embedding MATCH '[1,0,0]' AND k = 16777216").size() == 2);
   db.exec("INSERT INTO t(t) VALUES ('optimize')");
@@ -1937,3 +2012,112 @@ TEST_CASE("bad rows and queries and commands fail with exact messages", "[vtab][
 }
 
 }  // namespace
+
+// ---- extreme magnitudes ----------------------------------------------------------
+
+namespace {
+
+Value f32_blob(const std::vector<float>& v) {
+  std::string bytes(v.size() * 4, '\0');
+  std::memcpy(&bytes[0], v.data(), bytes.size());
+  return Value::blob(bytes);
+}
+
+// The distance of x from q by the table's metric, in long double.
+long double brute_distance(const std::string& metric, const std::vector<float>& x, const std::vector<float>& q) {
+  long double dot = 0, l2 = 0, xx = 0, qq = 0;
+  for (size_t t = 0; t < x.size(); ++t) {
+    long double a = x[t], b = q[t];
+    dot += a * b;
+    l2 += (a - b) * (a - b);
+    xx += a * a;
+    qq += b * b;
+  }
+  if (metric == "dot") return -dot;
+  if (metric == "l2") return std::sqrt(l2);
+  return 1 - dot / (std::sqrt(xx) * std::sqrt(qq));
+}
+
+// Within the scorer's tolerance (tests/test_search.cpp): 1e-5 of |x| |q|
+// for dot, 1e-5 for cosine, 1e-5 of itself for l2.
+bool close_enough(const std::string& metric, double got, long double want, const std::vector<float>& x,
+                  const std::vector<float>& q) {
+  if (!std::isfinite(got)) return false;
+  long double xx = 0, qq = 0;
+  for (size_t t = 0; t < x.size(); ++t) xx += static_cast<long double>(x[t]) * x[t], qq += static_cast<long double>(q[t]) * q[t];
+  long double scale = metric == "dot" ? std::sqrt(xx) * std::sqrt(qq) : metric == "l2" ? std::fabs(want) : 1;
+  return std::fabs(static_cast<long double>(got) - want) <= 1e-5L * scale;
+}
+
+}  // namespace
+
+TEST_CASE("no row is dropped and every distance is finite at norms from 1e-45 to 3.4e38", "[vtab][extreme]") {
+  // The issue's rows and more: norms from the smallest subnormal to FLT_MAX,
+  // in every float metric, flat and IVF (every list probed), through KNN,
+  // a distance bound, a stream read to the end and the SQL functions.
+  std::vector<std::vector<float>> rows = {
+      {1, 0, 0, 0},          {1e-30f, 0, 0, 0},     {1e25f, 0, 0, 0},      {0, 1, 0, 0},
+      {3e19f, 0, 0, 0},      {-3e38f, 0, 0, 0},     {1.4e-45f, 0, 0, 0},   {0, 1e-40f, -1e-40f, 0},
+      {1e30f, 1e-30f, 0, 1}, {FLT_MAX, FLT_MAX, -FLT_MAX, FLT_MAX},       {1e-20f, 2e-20f, -3e-20f, 4e-20f},
+      {1e20f, -1e20f, 1e20f, -1e20f}, {0.5f, -0.25f, 2, 8},               {-1e10f, 1e-10f, 1e10f, 3},
+  };
+  const size_t n = rows.size();
+  for (const char* metric : {"cosine", "dot", "l2"}) {
+    for (bool ivf : {false, true}) {
+      Db db;
+      std::string m = metric;
+      INFO(m << (ivf ? " ivf" : " flat"));
+      db.exec(std::string("CREATE VIRTUAL TABLE v USING quiver(e float[4] distance=") + metric +
+              (ivf ? ", index=ivf, lists=3, probes=3)" : ")"));
+      for (size_t i = 0; i < n; ++i)
+        db.exec("INSERT INTO v(rowid, e) VALUES (?, ?)", {Value::integer(static_cast<int64_t>(i + 1)), f32_blob(rows[i])});
+      if (ivf) {
+        db.exec("INSERT INTO v(v) VALUES ('rebuild')");
+        REQUIRE(db.integer("SELECT count(DISTINCT cluster) FROM v") > 1);
+      }
+      db.integrity("v");
+      for (size_t qi = 0; qi < n; ++qi) {
+        const std::vector<float>& q = rows[qi];
+        INFO("query row " << qi + 1);
+        std::vector<Value> p = {f32_blob(q)};
+        const std::string match = "SELECT rowid, distance FROM v WHERE e MATCH ?";
+        Rows forms[] = {db.query(match + " AND k = 100", p), db.query(match + " AND distance < 1e300", p),
+                        db.query(match + " ORDER BY distance", p),
+                        db.query("SELECT rowid, distance FROM v WHERE e MATCH ? ORDER BY distance LIMIT 100", p)};
+        for (const Rows& got : forms) {
+          REQUIRE(got.size() == n);
+          std::set<int64_t> seen;
+          for (size_t j = 0; j < got.size(); ++j) {
+            int64_t rowid = got[j][0].i;
+            seen.insert(rowid);
+            const std::vector<float>& x = rows[static_cast<size_t>(rowid - 1)];
+            double d = got[j][1].number();
+            INFO("row " << rowid << " distance " << d << " want " << static_cast<double>(brute_distance(m, x, q)));
+            CHECK(close_enough(m, d, brute_distance(m, x, q), x, q));
+            if (j) CHECK(got[j - 1][1].number() <= d);
+          }
+          CHECK(seen.size() == n);
+        }
+        // quiver_pairs scores with the same scorer: every pair, finite.
+        if (qi == 0) {
+          Rows pairs = db.query("SELECT a, b, distance FROM quiver_pairs('v', 1e300)");
+          CHECK(pairs.size() == n * (n - 1) / 2);
+          for (const Row& r : pairs) {
+            const std::vector<float>&x = rows[static_cast<size_t>(r[0].i - 1)], &y = rows[static_cast<size_t>(r[1].i - 1)];
+            INFO("pair " << r[0].i << ", " << r[1].i << ": " << r[2].number());
+            CHECK(close_enough(m, r[2].number(), brute_distance(m, x, y), x, y));
+          }
+        }
+        // The SQL functions agree with the table and the brute force.
+        const char* function = m == "dot" ? "-dot_product" : m == "l2" ? "l2_distance" : "cosine_distance";
+        Rows f = db.query(std::string("SELECT rowid, ") + function + "(e, ?) FROM v ORDER BY rowid", p);
+        REQUIRE(f.size() == n);
+        for (const Row& r : f) {
+          const std::vector<float>& x = rows[static_cast<size_t>(r[0].i - 1)];
+          INFO("function, row " << r[0].i << ": " << r[1].number());
+          CHECK(close_enough(m, r[1].number(), brute_distance(m, x, q), x, q));
+        }
+      }
+    }
+  }
+}

@@ -95,7 +95,8 @@ void IndexDb::create(const std::string& words_source) {
       "  line INTEGER NOT NULL, passage_id INTEGER NOT NULL REFERENCES passages(id));"
       "CREATE INDEX paragraphs_by_file ON paragraphs(file_id);"
       "CREATE INDEX paragraphs_by_passage ON paragraphs(passage_id);"
-      "CREATE VIRTUAL TABLE passage_vectors USING quiver(embedding float[" + d + "] distance=cosine, index=ivf);"
+      // train=manual: the indexer trains once, after a run (should_train), not at every large commit.
+      "CREATE VIRTUAL TABLE passage_vectors USING quiver(embedding float[" + d + "] distance=cosine, index=ivf, train=manual);"
       "INSERT INTO words (word, vector)"
       "  SELECT word, vector_scale(vector_normalize(embedding), ln(2 + id)) FROM source.words ORDER BY word;");
   Statement meta(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");

@@ -354,7 +354,7 @@ class Session {
   // exactly: probes = 65536 (the most allowed) reaches every list.
   std::string probes(bool* exact) {
     int64_t lists = trained_lists();
-    bool all = in_.ConsumeBool();
+    bool all = in_.ConsumeBool() && t_.ivf;  // probes on a flat table is an error
     *exact = all || lists <= 1;
     return all ? " AND probes = 65536" : "";
   }

@@ -137,9 +137,8 @@ expect "no words file" "$(error index "$docs" "$work/new.db" --words "$work/none
   "search-app: no word vectors at \"$work/none.db\" (build them with cmake/glove-db.sh, or name a database with a words table: --words FILE)"
 [ ! -e "$work/new.db" ] || fail "a failed index left $work/new.db behind"
 
-# 9. Past 10,000 paragraphs the index is IVF: the table trained itself at
-# 10,000, and the run trains it again on all 14,000 (more than a quarter came
-# after); a small addition later keeps the lists. The answers are as near as
+# 9. Past 10,000 paragraphs the index is IVF: the run trains it once on all
+# 14,000 (the table is train=manual); a small addition later keeps the lists. The answers are as near as
 # the brute-force ones. Paragraphs of five words, generated, all different.
 many=$work/many
 mkdir -p "$many"
