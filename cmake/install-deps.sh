@@ -2,12 +2,15 @@
 # Installs the Debian packages Quiver needs for one purpose, if any are
 # missing: build (the extension), test (build + tests; with --full also clang
 # and its libFuzzer, numpy, and npm for the Node example and the newer SQLite,
-# as tests/run.sh --full needs), demo
-# (build + npm for the GloVe data), bench (demo + the peers' references).
+# as tests/run.sh --full needs), demo (build + npm for the GloVe data), bench
+# (demo + the peers' references), aarch64 (the cross compiler, qemu-user and
+# the arm64 libraries, for cmake/aarch64-test.sh), wasm (emscripten and
+# chromium, for examples/wasm/test.sh).
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
 packages=(cmake g++ make libsqlite3-dev sqlite3 libxsimd-dev)
+apt_options=()
 case "$purpose" in
   build) ;;
   test)
@@ -21,7 +24,10 @@ case "$purpose" in
     ;;
   demo) packages+=(npm) ;;
   bench) packages+=(npm catch2 python3) ;;
-  *) echo "install-deps.sh: unknown purpose \"$purpose\" (build, test, demo or bench)" >&2; exit 2 ;;
+  aarch64) packages+=(catch2 g++-aarch64-linux-gnu qemu-user libsqlite3-dev:arm64 libxsimd-dev:arm64) ;;
+  # emscripten's recommends are not needed; chromium runs headless.
+  wasm) packages+=(npm emscripten chromium); apt_options+=(--no-install-recommends) ;;
+  *) echo "install-deps.sh: unknown purpose \"$purpose\" (build, test, demo, bench, aarch64 or wasm)" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -41,5 +47,9 @@ else
   echo "install-deps.sh: please install: ${missing[*]}" >&2
   exit 1
 fi
+# The arm64 packages come from Debian's multiarch archive.
+if [ "$purpose" = aarch64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  "${sudo[@]}" dpkg --add-architecture arm64
+fi
 "${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${apt_options[@]}" "${missing[@]}" >/dev/null

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "float_chars.h"
+
 namespace quiver {
 
 namespace {
@@ -74,12 +76,12 @@ const char* read_number(const char* p, const char* end, float* out, bool* out_of
   bool zero;
   const char* token_end = scan_number(p, end, &exponent10, &zero);
   if (!token_end) return nullptr;
-  auto r = std::from_chars(p, token_end, *out, std::chars_format::general);
+  auto r = from_chars_general(p, token_end, *out);
   if (r.ec == std::errc() && r.ptr == token_end) return token_end;
   if (r.ec != std::errc::result_out_of_range) return nullptr;
   if (exponent10 < 0) {  // below float32's range: a subnormal, or zero
     double wide = 0;
-    auto rd = std::from_chars(p, token_end, wide, std::chars_format::general);
+    auto rd = from_chars_general(p, token_end, wide);
     *out = rd.ec == std::errc() ? static_cast<float>(wide) : (*p == '-' ? -0.0f : 0.0f);
     return token_end;
   }
@@ -215,7 +217,7 @@ std::string to_json(const VectorView& v) {
     if (i) s.push_back(',');
     std::to_chars_result r{};
     switch (v.type) {
-      case ElementType::Float32: r = std::to_chars(buf, buf + sizeof buf, v.f32(i)); break;
+      case ElementType::Float32: r = to_chars_shortest(buf, buf + sizeof buf, v.f32(i)); break;
       case ElementType::Int8: r = std::to_chars(buf, buf + sizeof buf, int{v.i8(i)}); break;
       case ElementType::Bit: r = std::to_chars(buf, buf + sizeof buf, int{v.bit(i)}); break;
     }
@@ -235,7 +237,7 @@ Status encode_int8_exact(const float* values, uint32_t dims, void* out) {
     float x = values[i];
     if (x != std::nearbyint(x) || x < -128 || x > 127) {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, x);
+      auto r = to_chars_shortest(buf, buf + sizeof buf, x);
       return Status::error("element " + str(i) + " (" + std::string(buf, r.ptr) +
                            ") is not an integer in [-128, 127]");
     }

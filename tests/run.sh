@@ -8,7 +8,10 @@
 # Debian's (cmake/newer-sqlite.sh, in build-sqlite and build-newer-sqlite),
 # then the suite again built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (in build-asan), and each libFuzzer target for
-# 60 seconds (tests/fuzz/run.sh, in build-fuzz).
+# 60 seconds (tests/fuzz/run.sh, in build-fuzz), a sample of the suite
+# cross-built for aarch64 under qemu (cmake/aarch64-test.sh, in
+# build-aarch64), and the WebAssembly build in headless chromium
+# (examples/wasm/test.sh, in build-wasm).
 #   tests/run.sh [--full]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,3 +46,8 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIVER_SANITIZE=ON 
 cmake --build build-asan -j"$jobs"
 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j"$jobs"
 tests/fuzz/run.sh 60
+
+# --full: the other platforms. The whole suite under qemu takes minutes
+# more: cmake/aarch64-test.sh without --sample runs it.
+cmake/aarch64-test.sh --sample
+examples/wasm/test.sh

@@ -294,7 +294,7 @@ TEST_CASE("cosine_from_sums clamps rounding and gives NaN for a zero norm", "[ke
 
 // ---- every family against the reference -----------------------------------------
 
-TEST_CASE("the guard pages fault on a read one byte out of bounds", "[kernels][guard]") {
+TEST_CASE("the guard pages fault on a read one byte out of bounds", "[kernels][guard][fork]") {
   // The out-of-bounds checks below are only as good as the guard pages:
   // prove that a read just past a placed vector, or just before it, faults.
   GuardedArea area(64);

@@ -664,7 +664,7 @@ bool finishes_within(double seconds, const std::function<bool()>& body) {
   return true;
 }
 
-TEST_CASE("pairs: an infinite bound gives every pair, for every metric", "[pairs]") {
+TEST_CASE("pairs: an infinite bound gives every pair, for every metric", "[pairs][fork]") {
   for (const char* metric : {"cosine", "dot", "l2"}) {
     INFO("metric " << metric);
     bool finished = finishes_within(2, [&] {
