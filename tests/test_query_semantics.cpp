@@ -366,8 +366,12 @@ TEST_CASE("k, probes and distance bounds without MATCH are errors; plans never f
   REQUIRE(p.db.query("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = 2 AND k = 3").empty());
   REQUIRE(p.db.error("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = ?1 AND k = (SELECT ?2)",
                      {Value::integer(2), Value::integer(3)}) == "quiver: k is given twice (2 and 3)");
-  REQUIRE(p.db.error("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = 2 AND probes = ?1 AND probes = (SELECT ?2)",
-                     {Value::integer(2), Value::integer(3)}) == "quiver: probes is given twice (2 and 3)");
+  // probes applies to IVF tables only (a flat table refuses any).
+  Pair ivf(", index=ivf, lists=2", 20, 31);
+  REQUIRE(ivf.db.error("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = 2 AND probes = ?1 AND probes = (SELECT ?2)",
+                       {Value::integer(2), Value::integer(3)}) == "quiver: probes is given twice (2 and 3)");
+  REQUIRE(p.db.error("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = 2 AND probes = 2") ==
+          "quiver: probes applies to index=ivf only");
   // The same value twice is one constraint.
   REQUIRE(p.db.query("SELECT rowid FROM v WHERE e MATCH '[1,0,0,0]' AND k = ?1 AND k = ?1", {Value::integer(2)})
               .size() == 2);
