@@ -372,7 +372,7 @@ class Session {
     }
     check(got.ok(), sql + ": " + got.error + "\n  query vector: " + fuzz::show(q));
     std::vector<fuzz::Scored> answer;
-    for (const fuzz::Row& r : got.rows) answer.push_back({r[0].i, r[1].d});
+    for (const fuzz::Row& r : got.rows) answer.push_back({r[0].i, r[1].type == SQLITE_INTEGER ? static_cast<double>(r[1].i) : r[1].d});  // hamming: INTEGER
     Rows ref = db_.must("SELECT id, " + t_.distance("v", "?1") + " FROM mirror WHERE 1" + where, {q});
     for (const fuzz::Row& r : ref)
       e.reference.push_back({r[0].i, r[1].type == SQLITE_INTEGER ? static_cast<double>(r[1].i) : r[1].d});
@@ -423,6 +423,7 @@ class Session {
     if (!valid || t_.tolerance() > 0) return;
     std::string where = filter(true, true);
     std::string d = t_.distance("v", "?1");
+    const std::string every_list = t_.ivf ? " AND probes = 65536" : "";
     std::string limit = " LIMIT " + std::to_string(in_.ConsumeIntegralInRange(0, 6)) + " OFFSET " +
                         std::to_string(in_.ConsumeIntegralInRange(0, 3));
     std::string k = std::to_string(in_.ConsumeIntegralInRange(1, 10));
@@ -441,14 +442,14 @@ class Session {
         mirror = "SELECT id FROM mirror WHERE 1" + where + " ORDER BY " + d + " DESC, id DESC" + limit;
         break;
       case 3:
-        // k through every list, then sorted again by SQLite.
+        // k through every list (probes on IVF tables only), then sorted again by SQLite.
         quiver = "SELECT rowid FROM (SELECT rowid, distance FROM t WHERE v MATCH ?1 AND k = " + k +
-                 " AND probes = 65536) ORDER BY distance DESC, rowid DESC" + limit;
+                 every_list + ") ORDER BY distance DESC, rowid DESC" + limit;
         mirror = "SELECT id FROM (SELECT id, " + d + " AS x FROM mirror ORDER BY x, id LIMIT " + k +
                  ") ORDER BY x DESC, id DESC" + limit;
         break;
       case 4:
-        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " AND distance <= 2 AND probes = 65536 ORDER BY tag, rowid" + limit;
+        quiver = "SELECT rowid FROM t WHERE v MATCH ?1" + where + " AND distance <= 2" + every_list + " ORDER BY tag, rowid" + limit;
         mirror = "SELECT id FROM mirror WHERE " + d + " <= 2" + where + " ORDER BY tag, id" + limit;
         break;
     }
