@@ -1,14 +1,6 @@
 # Runs one SQL golden test (see SqlTests.cmake). stdbuf keeps the shell's
 # results and its error lines in the order they were produced.
 set(ENV{QUIVER_SIMD} "${FAMILY}")
-# Quiver refuses to load with a family this CPU cannot run: such a family's
-# run uses the best one instead.
-execute_process(
-  COMMAND ${SQLITE3} -batch -cmd ".load ${MODULE}" :memory: "SELECT 1"
-  OUTPUT_QUIET ERROR_VARIABLE probe_error RESULT_VARIABLE probe_rc)
-if(probe_error MATCHES "cannot run on this machine")
-  unset(ENV{QUIVER_SIMD})
-endif()
 # Sanitizer builds: the shell is not instrumented and preloads the runtimes
 # (see Sanitizers.cmake). Leak checking stays with the statically linked
 # tests: the shell unloads quiver.so before exit, which leaves the module's
@@ -16,6 +8,14 @@ endif()
 if(PRELOAD)
   set(ENV{LD_PRELOAD} "${PRELOAD}")
   set(ENV{ASAN_OPTIONS} "$ENV{ASAN_OPTIONS}:detect_leaks=0")
+endif()
+# Quiver refuses to load with a family this CPU cannot run: such a family's
+# run uses the best one instead.
+execute_process(
+  COMMAND ${SQLITE3} -batch -cmd ".load ${MODULE}" :memory: "SELECT 1"
+  OUTPUT_QUIET ERROR_VARIABLE probe_error RESULT_VARIABLE probe_rc)
+if(probe_error MATCHES "cannot run on this machine")
+  unset(ENV{QUIVER_SIMD})
 endif()
 execute_process(
   COMMAND ${STDBUF} -o0 -e0 ${SQLITE3} -batch -cmd ".load ${MODULE}" :memory:
