@@ -216,11 +216,9 @@ void Ivf::rebuild() {
   // Into the quantizer's space (normalize, or augment for dot).
   for (int64_t i = 0; i < sample_size; ++i) {
     float* x = sample.data() + i * qdim;
-    VectorView v{ElementType::Float32, static_cast<uint32_t>(dims), x};
     std::copy(x, x + dims, wide.begin());
     VectorView w{ElementType::Float32, static_cast<uint32_t>(dims), wide.data()};
     to_quantizer(w, false, x);
-    (void)v;
   }
 
   KMeansOptions options;

@@ -11,9 +11,10 @@
 //                in L2 is the one of largest inner product (Bachrach et al.,
 //                "Speeding up the Xbox recommender system", 2014).
 //
-// Config keys: lists (0 until trained), probes, norm_bound (M), trained_rows,
+// Config keys: lists (0 until trained), norm_bound (M), trained_rows,
 // trained_spread (mean quantizer distance to the own centroid at training),
-// changed (rows inserted or moved since training).
+// changed (rows inserted or moved since training), count (the rows, for the
+// automatic training threshold).
 #pragma once
 
 #include <cstdint>

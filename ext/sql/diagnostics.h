@@ -1,4 +1,4 @@
-// quiver_stats and quiver_recall: table-valued functions reporting on a
+// quiver_stats, quiver_recall and quiver_clusters: table-valued functions reporting on a
 // quiver table's index (see diagnostics.cpp).
 #pragma once
 

@@ -1,7 +1,7 @@
 // The scalar and aggregate SQL functions. Each one decodes its arguments into
 // VectorViews, calls the vector layer or a kernel, and encodes the result.
 //
-// Argument rules (DESIGN §1): a vector is a BLOB or JSON array text. A BLOB
+// Argument rules (README "The vector format"): a vector is a BLOB or JSON array text. A BLOB
 // carrying one of Quiver's subtypes is of that type; a bare BLOB is of the
 // function's "bare type" (float32 for most, int8 for vector_int8, bit for
 // vector_bit and hamming_distance). JSON text is read as float32 numbers and

@@ -1,4 +1,4 @@
-// Registration of the scalar and aggregate SQL functions (DESIGN §2).
+// Registration of the scalar and aggregate SQL functions (README "Functions").
 #pragma once
 
 #include "sqlite_api.h"

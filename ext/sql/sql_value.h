@@ -1,4 +1,4 @@
-// Vectors in and out of SQLite values: the subtype rules of DESIGN §1, shared
+// Vectors in and out of SQLite values: the subtype rules of README "The vector format", shared
 // by the SQL functions and the virtual table.
 #pragma once
 

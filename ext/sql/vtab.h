@@ -1,4 +1,4 @@
-// The `quiver` virtual table module (DESIGN §3).
+// The `quiver` virtual table module (README "The `quiver` virtual table").
 #pragma once
 
 #include <string>
