@@ -207,7 +207,7 @@ Rows produce_hybrid(sqlite3* db, int argc, sqlite3_value** argv) {
     if (!s.ok()) hybrid_error(s.message());
     check_filter_columns(filter, spec, index);
   }
-  int64_t depth = options.depth ? options.depth : std::max(k, kDefaultHybridDepth);
+  int64_t depth = options.depth ? options.depth : k;
 
   std::vector<RankedRow> vector_rows, text_rows;
   if (use_vector) {

@@ -6,8 +6,7 @@
 //     rank_constant=60   the constant of reciprocal rank fusion (>= 0)
 //     vector_weight=1    the weight of the vector side's ranks (> 0)
 //     text_weight=1      the weight of the text side's ranks (> 0)
-//     depth=N            how many rows each side ranks (default: the larger
-//                        of k and 100)
+//     depth=N            how many rows each side ranks (default: k)
 //     probes=N           IVF lists the vector side probes (default: the table's)
 //
 //   filter: conditions on the quiver table's metadata columns (or rowid),
@@ -31,11 +30,9 @@ namespace quiver {
 
 struct HybridOptions {
   FusionSettings fusion;
-  int64_t depth = 0;   // 0: the default, max(k, kDefaultHybridDepth)
+  int64_t depth = 0;   // 0: the default, k
   int64_t probes = 0;  // 0: the table's default
 };
-
-constexpr int64_t kDefaultHybridDepth = 100;
 
 // Parses `text` (may be empty) into *out; depth and probes are checked
 // against 1..max_depth and 1..max_probes.

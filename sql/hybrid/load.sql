@@ -27,23 +27,20 @@ CREATE TABLE queries (
   name TEXT NOT NULL,         -- the held-out package
   source TEXT NOT NULL,
   description TEXT NOT NULL,
-  text_query TEXT NOT NULL,   -- its words OR'ed, as an FTS5 query
   embedding BLOB              -- NULL when no word of it is in GloVe
 );
 WITH sources AS (
   SELECT source, row_number() OVER (ORDER BY source) AS n
   FROM packages GROUP BY source HAVING count(*) >= 3
 )
-INSERT INTO queries (name, source, description, text_query)
-SELECT (SELECT min(name) FROM packages AS p WHERE p.source = s.source), s.source, '', ''
+INSERT INTO queries (name, source, description)
+SELECT (SELECT min(name) FROM packages AS p WHERE p.source = s.source), s.source, ''
 FROM sources AS s
 WHERE s.n % ((SELECT count(*) FROM sources) / 100) = 0
 ORDER BY s.source LIMIT 100;
 UPDATE queries SET
   description = (SELECT description FROM packages AS p WHERE p.name = queries.name),
   embedding = (SELECT embedding FROM text_vectors AS v WHERE v.name = queries.name);
-UPDATE queries SET text_query = (
-  SELECT group_concat('"' || token || '"', ' OR ') FROM quiver_tokens(queries.description));
 
 -- The documents: every other package, with its vector beside it.
 CREATE TABLE docs (
