@@ -16,20 +16,18 @@ std::vector<FusedRow> fuse_ranks(const std::vector<RankedRow>& vector, const std
     if (inserted.second) rows.push_back(FusedRow{rowid, 0, 0, 0, 0, 0});
     return rows[inserted.first->second];
   };
-  for (size_t i = 0; i < vector.size(); ++i) {
-    FusedRow& row = row_for(vector[i].rowid);
-    if (row.vector_rank) continue;
-    row.vector_rank = static_cast<int64_t>(i + 1);
-    row.distance = vector[i].value;
-    row.score += settings.vector_weight / (settings.constant + static_cast<double>(i + 1));
-  }
-  for (size_t i = 0; i < text.size(); ++i) {
-    FusedRow& row = row_for(text[i].rowid);
-    if (row.text_rank) continue;
-    row.text_rank = static_cast<int64_t>(i + 1);
-    row.text_score = text[i].value;
-    row.score += settings.text_weight / (settings.constant + static_cast<double>(i + 1));
-  }
+  // Each list adds weight / (constant + rank) to its rows, at their first rank.
+  auto add = [&](const std::vector<RankedRow>& list, double weight, int64_t FusedRow::*rank, double FusedRow::*value) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      FusedRow& row = row_for(list[i].rowid);
+      if (row.*rank) continue;
+      row.*rank = static_cast<int64_t>(i + 1);
+      row.*value = list[i].value;
+      row.score += weight / (settings.constant + static_cast<double>(i + 1));
+    }
+  };
+  add(vector, settings.vector_weight, &FusedRow::vector_rank, &FusedRow::distance);
+  add(text, settings.text_weight, &FusedRow::text_rank, &FusedRow::text_score);
   auto better = [](const FusedRow& a, const FusedRow& b) {
     return a.score != b.score ? a.score > b.score : a.rowid < b.rowid;
   };
