@@ -27,7 +27,8 @@
 #include <vector>
 
 #include "hybrid_args.h"
-#include "sql_error.h"
+#include "errors.h"
+#include "statement.h"
 #include "sql_value.h"
 #include "store.h"
 #include "table_function.h"
