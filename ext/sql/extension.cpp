@@ -6,6 +6,7 @@
 
 #include "diagnostics.h"
 #include "functions.h"
+#include "hybrid.h"
 #include "kernels.h"
 #include "pairs.h"
 #include "tokens.h"
@@ -24,6 +25,7 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
     if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
     if (rc == SQLITE_OK) rc = quiver::register_pairs(db);
     if (rc == SQLITE_OK) rc = quiver::register_tokens(db);
+    if (rc == SQLITE_OK) rc = quiver::register_hybrid(db);
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;

@@ -42,6 +42,10 @@ INSERT INTO fixture.notes (body, embedding) VALUES
   ('money back for my order', vector('[0.8, 0.2, 0.1, 0.3]')),
   ('app crashes on start',    vector('[0.0, 0.9, 0.4, 0.1]'));
 
+-- The tickets' subjects in FTS5, for the hybrid search examples.
+CREATE VIRTUAL TABLE fixture.tickets_fts USING fts5(subject, content = tickets, content_rowid = id);
+INSERT INTO fixture.tickets_fts (tickets_fts) VALUES ('rebuild');
+
 -- Named parameters, bound by the shell to every statement that uses them.
 .parameter set :query "(SELECT embedding FROM fixture.ticket_vectors WHERE rowid = 7)"
 .parameter set :embedding "(SELECT embedding FROM fixture.ticket_vectors WHERE rowid = 8)"

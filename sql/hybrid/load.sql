@@ -1,0 +1,73 @@
+-- The hybrid search walkthrough, step 2: documents, their full-text index,
+-- their vectors, the vector index, and 100 held-out queries.
+--
+-- Expects `packages(name, source, section, description)` (every Debian
+-- package, see examples/hybrid/hybrid.sh) and the GloVe `words` table
+-- (the walkthrough attaches build/glove.db).
+--
+-- The queries, chosen the same way on every run over the same package
+-- lists: the source packages that build at least three binary packages,
+-- in name order, every n-th of them so that 100 are spread over the whole
+-- list. Of each, the binary package whose name sorts first is held out: it
+-- is not among the documents, and its description is the query. The
+-- relevant documents of a query are the other binary packages of the same
+-- source (libfoo-dev, libfoo-doc, foo-utils ... for a held-out libfoo1).
+
+-- A vector per text: normalized GloVe word vectors weighted by
+-- ln(2 + frequency rank), averaged (sql/recipes/document_vectors.sql).
+CREATE TEMP VIEW text_vectors AS
+SELECT p.name, vector_mean(vector_scale(vector_normalize(w.embedding), ln(2 + w.id))) AS embedding
+FROM packages AS p, quiver_tokens(p.description) AS t
+JOIN words AS w ON w.word = t.token
+GROUP BY p.name;
+
+BEGIN;
+CREATE TABLE queries (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,         -- the held-out package
+  source TEXT NOT NULL,
+  description TEXT NOT NULL,
+  embedding BLOB              -- NULL when no word of it is in GloVe
+);
+WITH sources AS (
+  SELECT source, row_number() OVER (ORDER BY source) AS n
+  FROM packages GROUP BY source HAVING count(*) >= 3
+)
+INSERT INTO queries (name, source, description)
+SELECT (SELECT min(name) FROM packages AS p WHERE p.source = s.source), s.source, ''
+FROM sources AS s
+WHERE s.n % ((SELECT count(*) FROM sources) / 100) = 0
+ORDER BY s.source LIMIT 100;
+UPDATE queries SET
+  description = (SELECT description FROM packages AS p WHERE p.name = queries.name),
+  embedding = (SELECT embedding FROM text_vectors AS v WHERE v.name = queries.name);
+
+-- The documents: every other package, with its vector beside it.
+CREATE TABLE docs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  section TEXT NOT NULL,
+  description TEXT NOT NULL,
+  embedding BLOB              -- NULL when no word of the description is in GloVe
+);
+INSERT INTO docs (name, source, section, description, embedding)
+SELECT p.name, p.source, p.section, p.description, v.embedding
+FROM packages AS p LEFT JOIN text_vectors AS v ON v.name = p.name
+WHERE p.name NOT IN (SELECT name FROM queries)
+ORDER BY p.name;
+
+-- FTS5 over the descriptions, reading the text from docs (external content).
+CREATE VIRTUAL TABLE docs_fts USING fts5(description, content = docs, content_rowid = id);
+INSERT INTO docs_fts (docs_fts) VALUES ('rebuild');
+
+-- The vector index: the vectors, with the section as a filterable column.
+CREATE VIRTUAL TABLE doc_index USING quiver(
+  embedding float[100] distance=cosine,
+  section text,
+  index=ivf
+);
+INSERT INTO doc_index (rowid, embedding, section)
+SELECT id, embedding, section FROM docs WHERE embedding IS NOT NULL;
+COMMIT;
+INSERT INTO doc_index (doc_index) VALUES ('rebuild');
