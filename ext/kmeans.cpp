@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "parallel.h"
+
 namespace quiver {
 
 Centroids::Centroids(size_t k, size_t dim, std::vector<float> rows) : k_(k), dim_(dim), rows_(std::move(rows)) {
@@ -56,19 +58,26 @@ uint32_t Centroids::nearest(const float* x, float* scores, const Kernels& kernel
   return first_largest(scores, k_);
 }
 
-void Centroids::assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels) const {
-  // Batches small enough for their scores to stay in cache.
+void Centroids::assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels,
+                       WorkerPool* pool) const {
+  // Batches small enough for their scores to stay in cache; each thread
+  // takes ranges of many batches, scoring into its own scratch.
   constexpr size_t kBatch = 16;
-  std::vector<float> scores(kBatch * panel_k_);
-  for (size_t first = 0; first < n; first += kBatch) {
-    size_t points = std::min(kBatch, n - first);
-    score(xs + first * dim_, points, scores.data(), kernels);
-    for (size_t p = 0; p < points; ++p) {
-      const float* row = scores.data() + p * panel_k_;
-      nearest[first + p] = first_largest(row, k_);
-      if (best) best[first + p] = row[nearest[first + p]];
+  constexpr size_t kRange = 64 * kBatch;
+  std::vector<std::vector<float>> scratch(pool ? pool->size() : 1);
+  parallel_for(pool, n, kRange, [&](size_t begin, size_t end, size_t slot) {
+    std::vector<float>& scores = scratch[slot];
+    if (scores.empty()) scores.resize(kBatch * panel_k_);
+    for (size_t first = begin; first < end; first += kBatch) {
+      size_t points = std::min(kBatch, end - first);
+      score(xs + first * dim_, points, scores.data(), kernels);
+      for (size_t p = 0; p < points; ++p) {
+        const float* row = scores.data() + p * panel_k_;
+        nearest[first + p] = first_largest(row, k_);
+        if (best) best[first + p] = row[nearest[first + p]];
+      }
     }
-  }
+  });
 }
 
 std::vector<uint32_t> Centroids::ranked(const float* x, size_t sorted, const Kernels& kernels) const {
@@ -146,7 +155,7 @@ Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOp
   std::vector<size_t> sizes(k);
   for (int iteration = 0; iteration < options.iterations; ++iteration) {
     Centroids current(k, dim, rows);
-    current.assign(points, n, nearest.data(), nullptr, kernels);
+    current.assign(points, n, nearest.data(), nullptr, kernels, options.pool);
     size_t changed = 0;
     for (size_t i = 0; i < n; ++i) changed += nearest[i] != assignment[i];
     assignment.swap(nearest);
