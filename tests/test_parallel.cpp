@@ -6,22 +6,29 @@
 //   - a task's exception reaches the caller, the rest are skipped, and the
 //     pool keeps working;
 //   - k-means assignment and training give bit-identical results at every
-//     thread count, with each kernel family.
+//     thread count, with each kernel family;
+//   - a scan split across threads returns the hits one thread finds, in
+//     the same order with the same scores, ties by rowid.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "block.h"
 #include "kernels.h"
 #include "kmeans.h"
 #include "parallel.h"
+#include "parallel_scan.h"
+#include "search.h"
 
 namespace {
 
@@ -195,6 +202,125 @@ TEST_CASE("parallel: k-means training is the same at every thread count", "[para
         CHECK(same_bits(threaded.rows(), alone.rows()));
       }
       options.pool = nullptr;
+    }
+  }
+}
+
+namespace {
+
+struct ScanCase {
+  quiver::ElementType type;
+  quiver::Metric metric;
+  uint32_t dims;
+};
+
+// Blocks of `per_block` rows each, rowids shuffled across blocks; every
+// tenth row repeats an earlier vector under another rowid, so ties by
+// rowid decide.
+std::vector<quiver::Block> make_blocks(const ScanCase& sc, size_t blocks, size_t per_block, std::mt19937& rng,
+                                       std::vector<unsigned char>* query) {
+  size_t bytes = quiver::encoded_size(sc.type, sc.dims);
+  size_t n = blocks * per_block;
+  std::vector<unsigned char> rows(n * bytes);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char* row = rows.data() + i * bytes;
+    if (i > 0 && i % 10 == 0) {
+      std::memcpy(row, rows.data() + (rng() % i) * bytes, bytes);
+      continue;
+    }
+    if (sc.type == quiver::ElementType::Float32) {
+      for (uint32_t t = 0; t < sc.dims; ++t) {
+        float x = u(rng);
+        std::memcpy(row + t * 4, &x, 4);
+      }
+    } else {
+      for (size_t t = 0; t < bytes; ++t) row[t] = static_cast<unsigned char>(rng());
+    }
+  }
+  std::vector<int64_t> rowids(n);
+  for (size_t i = 0; i < n; ++i) rowids[i] = static_cast<int64_t>(i * 3 + 1);
+  std::shuffle(rowids.begin(), rowids.end(), rng);
+  std::vector<quiver::Block> out(blocks);
+  for (size_t b = 0; b < blocks; ++b)
+    quiver::prepare_block(sc.type, sc.dims, sc.metric, rows.data() + b * per_block * bytes,
+                          rowids.data() + b * per_block, static_cast<int64_t>(per_block), &out[b]);
+  // The query repeats a stored vector: exact ties with it.
+  query->assign(rows.begin() + 5 * bytes, rows.begin() + 6 * bytes);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parallel: a scan split across threads finds what one thread finds", "[parallel][search]") {
+  using quiver::ElementType;
+  using quiver::Metric;
+  const ScanCase cases[] = {{ElementType::Float32, Metric::Cosine, 37}, {ElementType::Float32, Metric::L2, 16},
+                            {ElementType::Float32, Metric::Dot, 100},   {ElementType::Int8, Metric::L2, 24},
+                            {ElementType::Bit, Metric::Hamming, 64}};
+  std::mt19937 rng(31);
+  for (const ScanCase& sc : cases) {
+    std::vector<unsigned char> query_bytes;
+    std::vector<quiver::Block> blocks = make_blocks(sc, 9, 53, rng, &query_bytes);
+    quiver::VectorView query{sc.type, sc.dims, query_bytes.data()};
+    for (const quiver::Kernels* kernels : kernel_tables()) {
+      quiver::Scorer scorer(sc.metric, query, *kernels);
+      std::vector<const quiver::Block*> pointers;
+      for (const quiver::Block& b : blocks) pointers.push_back(&b);
+      // Every other row of every third block filtered out.
+      std::vector<quiver::SlotMask> mask_store(blocks.size());
+      std::vector<const quiver::SlotMask*> masks(blocks.size(), nullptr);
+      for (size_t b = 0; b < blocks.size(); b += 3) {
+        mask_store[b].assign((blocks[b].count + 63) / 64, 0x5555555555555555ull);
+        masks[b] = &mask_store[b];
+      }
+      for (size_t limit : {1, 10, 200, 100000}) {
+        for (bool masked : {false, true}) {
+          const std::vector<const quiver::SlotMask*>* m = masked ? &masks : nullptr;
+          // The reference: one thread, block after block, through scan_block.
+          quiver::TopK alone(limit, std::numeric_limits<double>::infinity(), true, nullptr);
+          quiver::ScanScratch one;
+          for (size_t b = 0; b < blocks.size(); ++b)
+            quiver::scan_block(scorer, blocks[b], masked ? masks[b] : nullptr, &one, &alone);
+          std::vector<quiver::Hit> expected = alone.take_sorted();
+          REQUIRE(!expected.empty());
+          for (size_t threads : {1, 2, 3}) {
+            quiver::WorkerPool pool(threads);
+            quiver::ParallelScanScratch scratch;
+            quiver::TopK top(limit, std::numeric_limits<double>::infinity(), true, nullptr);
+            quiver::scan_blocks(scorer, pointers, m, limit, std::numeric_limits<double>::infinity(), true, nullptr,
+                                &pool, &scratch, &top);
+            std::vector<quiver::Hit> got = top.take_sorted();
+            REQUIRE(got.size() == expected.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+              CHECK(got[i].rowid == expected[i].rowid);
+              CHECK(got[i].score == expected[i].score);
+            }
+          }
+        }
+      }
+      // A bound and a paging point carry into the per-thread collectors.
+      std::vector<quiver::Hit> all;
+      {
+        quiver::TopK t(100000, std::numeric_limits<double>::infinity(), true, nullptr);
+        quiver::ScanScratch s;
+        for (const quiver::Block& b : blocks) quiver::scan_block(scorer, b, nullptr, &s, &t);
+        all = t.take_sorted();
+      }
+      const quiver::Hit after = all[7];
+      const double bound = all[40].score;
+      quiver::TopK alone(10, bound, false, &after);
+      quiver::ScanScratch one;
+      for (const quiver::Block& b : blocks) quiver::scan_block(scorer, b, nullptr, &one, &alone);
+      std::vector<quiver::Hit> expected = alone.take_sorted();
+      quiver::WorkerPool pool(2);
+      quiver::ParallelScanScratch scratch;
+      quiver::TopK top(10, bound, false, &after);
+      quiver::scan_blocks(scorer, pointers, nullptr, 10, bound, false, &after, &pool, &scratch, &top);
+      std::vector<quiver::Hit> got = top.take_sorted();
+      REQUIRE(got.size() == expected.size());
+      for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].rowid == expected[i].rowid);
+      for (const quiver::Hit& h : got) CHECK(h.score < bound);
     }
   }
 }
