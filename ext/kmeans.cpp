@@ -105,19 +105,24 @@ void normalize(float* v, size_t dim) {
 
 // k-means++: each next seed is a point drawn with probability proportional
 // to its squared distance from the nearest seed so far.
+// The distances are computed across the pool, their sum in order on this
+// thread, so the draws are the same whatever the pool.
 std::vector<float> seed_plus_plus(const float* points, size_t n, size_t dim, size_t k, Rng& rng,
-                                  const Kernels& kernels) {
+                                  const Kernels& kernels, WorkerPool* pool) {
   std::vector<float> seeds(k * dim);
   std::vector<double> d2(n, std::numeric_limits<double>::infinity());
   size_t pick = rng.below(n);
   for (size_t c = 0; c < k; ++c) {
     std::copy(points + pick * dim, points + (pick + 1) * dim, seeds.begin() + c * dim);
+    const float* seed = seeds.data() + c * dim;
+    parallel_for(pool, n, 2048, [&](size_t begin, size_t end, size_t) {
+      for (size_t i = begin; i < end; ++i) {
+        double d = kernels.f32_l2sq(points + i * dim, seed, dim);
+        if (d < d2[i]) d2[i] = d;
+      }
+    });
     double total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double d = kernels.f32_l2sq(points + i * dim, seeds.data() + c * dim, dim);
-      if (d < d2[i]) d2[i] = d;
-      total += d2[i];
-    }
+    for (size_t i = 0; i < n; ++i) total += d2[i];
     if (c + 1 == k) break;
     if (total <= 0) {  // every point is a seed already: take any
       pick = rng.below(n);
@@ -146,7 +151,7 @@ Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOp
   // order): k-means++ costs k passes over what it seeds from, and Lloyd's
   // iterations refine the seeds anyway.
   size_t seed_from = std::min(n, std::max(k, k * kSeedPointsPerCluster));
-  std::vector<float> rows = seed_plus_plus(points, seed_from, dim, k, rng, kernels);
+  std::vector<float> rows = seed_plus_plus(points, seed_from, dim, k, rng, kernels, options.pool);
   if (options.spherical)
     for (size_t c = 0; c < k; ++c) normalize(rows.data() + c * dim, dim);
 

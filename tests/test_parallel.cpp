@@ -189,9 +189,10 @@ TEST_CASE("parallel: k-means training is the same at every thread count", "[para
   const size_t n = 6000, dim = 16;
   std::vector<float> points = clustered_points(n, dim, 40, 23);
   for (const quiver::Kernels* kernels : kernel_tables()) {
-    for (bool spherical : {false, true}) {
+    // k = 150 seeds from 2,400 points: more than one range of the seeding.
+    for (auto [spherical, k] : {std::pair<bool, size_t>{false, 40}, {true, 40}, {false, 150}}) {
       quiver::KMeansOptions options;
-      options.k = 40;
+      options.k = k;
       options.spherical = spherical;
       quiver::Centroids alone = quiver::train_kmeans(points.data(), n, dim, options, *kernels);
       for (size_t threads : {2, 3}) {
