@@ -48,6 +48,12 @@ class AppendBuffer {
   bool append(PendingTail& tail, int64_t rowid, const void* vector, int64_t* slot);
 
   bool empty() const { return tails_.empty(); }
+  // Whether a buffered tail is in this chunk.
+  bool holds_chunk(int64_t chunk) const {
+    for (const auto& entry : tails_)
+      if (entry.second.chunk == chunk) return true;
+    return false;
+  }
   // Bytes of buffered vectors and rowids, to bound the memory a long
   // transaction holds.
   size_t bytes() const { return bytes_; }
