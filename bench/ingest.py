@@ -61,7 +61,7 @@ import sys
 import time
 
 from common import (DIMS, GLOVE_ROWS, add_data_args, check_ext, connect, ensure_glove_db, fail, holdout_split,
-                    machine_lines, percentile, remove_db)
+                    machine_lines, percentile, remove_db, verdict)
 
 K = 10
 QUERY_COUNT = 200
@@ -490,10 +490,6 @@ def faiss_threads(run, queries, counts, lists, probes):
             times.append(time.perf_counter() - started)
         out[threads] = (q.shape[0] / statistics.median(times), build)
     return out
-
-
-def verdict(ok):
-    return "met" if ok else "NOT met"
 
 
 def main():
