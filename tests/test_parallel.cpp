@@ -28,7 +28,7 @@
 #include "kmeans.h"
 #include "parallel.h"
 #include "parallel_scan.h"
-#include "search.h"
+#include "scan.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The vector format: element types, views over encoded vectors, and the
 // conversions between BLOBs, JSON array text and the element types.
 //
-// On-disk / in-SQL encoding (no header, little-endian, fixed by DESIGN §1):
+// On-disk / in-SQL encoding (no header, little-endian, README "The vector format"):
 //   float32  4·d bytes   IEEE-754 binary32, element i at bytes [4i, 4i+4)
 //   int8     d bytes     two's-complement signed bytes
 //   bit      d/8 bytes   element i is bit (i % 8) of byte i / 8 (LSB first);

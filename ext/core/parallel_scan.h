@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "parallel.h"
-#include "search.h"
+#include "scan.h"
 
 namespace quiver {
 
