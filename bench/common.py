@@ -39,6 +39,11 @@ def sqlite_vec_path():
     return os.path.join(fetch_npm(SQLITE_VEC_SPEC), "vec0")
 
 
+def verdict(ok):
+    """How a benchmark prints whether a target is met."""
+    return "PASS" if ok else "FAIL"
+
+
 def sql_literal(text):
     return "'" + text.replace("'", "''") + "'"
 

@@ -65,7 +65,7 @@ import time
 
 from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, add_data_args, as_matrix,
                     check_ext, connect, cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split,
-                    machine_lines, remove_db, sqlite_vec_path, timed_insert)
+                    machine_lines, remove_db, sqlite_vec_path, timed_insert, verdict)
 
 try:
     import numpy as np
@@ -291,10 +291,6 @@ def write_plot(args, csv_path, settings):
 
 def mb(x):
     return x / 1e6
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
 
 
 def main():

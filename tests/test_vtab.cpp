@@ -179,7 +179,7 @@ std::string json_of(const Config& c, const Bytes& v) {
 }
 
 // How far the table's distances may be from the distance functions'. The
-// table scores in float32 (search.h): float32 vectors with another summation
+// table scores in float32 (scan.h): float32 vectors with another summation
 // order than the functions' kernels, int8 and bit distances rounded to
 // float32. Bit distances and int8 dot / l2 below 2^24 are exact integers, so
 // there the rowids must agree exactly, ties by rowid; elsewhere two rows whose

@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "parallel.h"
+
 namespace quiver {
 
 Centroids::Centroids(size_t k, size_t dim, std::vector<float> rows) : k_(k), dim_(dim), rows_(std::move(rows)) {
@@ -56,19 +58,26 @@ uint32_t Centroids::nearest(const float* x, float* scores, const Kernels& kernel
   return first_largest(scores, k_);
 }
 
-void Centroids::assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels) const {
-  // Batches small enough for their scores to stay in cache.
+void Centroids::assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels,
+                       WorkerPool* pool) const {
+  // Batches small enough for their scores to stay in cache; each thread
+  // takes ranges of many batches, scoring into its own scratch.
   constexpr size_t kBatch = 16;
-  std::vector<float> scores(kBatch * panel_k_);
-  for (size_t first = 0; first < n; first += kBatch) {
-    size_t points = std::min(kBatch, n - first);
-    score(xs + first * dim_, points, scores.data(), kernels);
-    for (size_t p = 0; p < points; ++p) {
-      const float* row = scores.data() + p * panel_k_;
-      nearest[first + p] = first_largest(row, k_);
-      if (best) best[first + p] = row[nearest[first + p]];
+  constexpr size_t kRange = 64 * kBatch;
+  std::vector<std::vector<float>> scratch(pool ? pool->size() : 1);
+  parallel_for(pool, n, kRange, [&](size_t begin, size_t end, size_t slot) {
+    std::vector<float>& scores = scratch[slot];
+    if (scores.empty()) scores.resize(kBatch * panel_k_);
+    for (size_t first = begin; first < end; first += kBatch) {
+      size_t points = std::min(kBatch, end - first);
+      score(xs + first * dim_, points, scores.data(), kernels);
+      for (size_t p = 0; p < points; ++p) {
+        const float* row = scores.data() + p * panel_k_;
+        nearest[first + p] = first_largest(row, k_);
+        if (best) best[first + p] = row[nearest[first + p]];
+      }
     }
-  }
+  });
 }
 
 std::vector<uint32_t> Centroids::ranked(const float* x, size_t sorted, const Kernels& kernels) const {
@@ -96,19 +105,24 @@ void normalize(float* v, size_t dim) {
 
 // k-means++: each next seed is a point drawn with probability proportional
 // to its squared distance from the nearest seed so far.
+// The distances are computed across the pool, their sum in order on this
+// thread, so the draws are the same whatever the pool.
 std::vector<float> seed_plus_plus(const float* points, size_t n, size_t dim, size_t k, Rng& rng,
-                                  const Kernels& kernels) {
+                                  const Kernels& kernels, WorkerPool* pool) {
   std::vector<float> seeds(k * dim);
   std::vector<double> d2(n, std::numeric_limits<double>::infinity());
   size_t pick = rng.below(n);
   for (size_t c = 0; c < k; ++c) {
     std::copy(points + pick * dim, points + (pick + 1) * dim, seeds.begin() + c * dim);
+    const float* seed = seeds.data() + c * dim;
+    parallel_for(pool, n, 2048, [&](size_t begin, size_t end, size_t) {
+      for (size_t i = begin; i < end; ++i) {
+        double d = kernels.f32_l2sq(points + i * dim, seed, dim);
+        if (d < d2[i]) d2[i] = d;
+      }
+    });
     double total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double d = kernels.f32_l2sq(points + i * dim, seeds.data() + c * dim, dim);
-      if (d < d2[i]) d2[i] = d;
-      total += d2[i];
-    }
+    for (size_t i = 0; i < n; ++i) total += d2[i];
     if (c + 1 == k) break;
     if (total <= 0) {  // every point is a seed already: take any
       pick = rng.below(n);
@@ -137,7 +151,7 @@ Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOp
   // order): k-means++ costs k passes over what it seeds from, and Lloyd's
   // iterations refine the seeds anyway.
   size_t seed_from = std::min(n, std::max(k, k * kSeedPointsPerCluster));
-  std::vector<float> rows = seed_plus_plus(points, seed_from, dim, k, rng, kernels);
+  std::vector<float> rows = seed_plus_plus(points, seed_from, dim, k, rng, kernels, options.pool);
   if (options.spherical)
     for (size_t c = 0; c < k; ++c) normalize(rows.data() + c * dim, dim);
 
@@ -146,7 +160,7 @@ Centroids train_kmeans(const float* points, size_t n, size_t dim, const KMeansOp
   std::vector<size_t> sizes(k);
   for (int iteration = 0; iteration < options.iterations; ++iteration) {
     Centroids current(k, dim, rows);
-    current.assign(points, n, nearest.data(), nullptr, kernels);
+    current.assign(points, n, nearest.data(), nullptr, kernels, options.pool);
     size_t changed = 0;
     for (size_t i = 0; i < n; ++i) changed += nearest[i] != assignment[i];
     assignment.swap(nearest);

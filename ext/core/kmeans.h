@@ -15,6 +15,8 @@
 
 namespace quiver {
 
+class WorkerPool;
+
 class Centroids {
  public:
   Centroids() = default;
@@ -31,8 +33,10 @@ class Centroids {
   void score(const float* xs, size_t points, float* scores, const Kernels& kernels) const;
   uint32_t nearest(const float* x, float* scores, const Kernels& kernels) const;
   // The nearest centroid of each of n rows, and its score when `best` is not
-  // null: many rows at once, several per pass over the centroids.
-  void assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels) const;
+  // null: many rows at once, several per pass over the centroids, split
+  // across the pool's threads when one is given (the same results).
+  void assign(const float* xs, size_t n, uint32_t* nearest, float* best, const Kernels& kernels,
+              WorkerPool* pool = nullptr) const;
   // Centroid ids from nearest to farthest; only the first `sorted` are
   // guaranteed in order (the rest follow, unordered), since a query usually
   // needs only its nearest few lists.
@@ -51,6 +55,9 @@ struct KMeansOptions {
   int iterations = 20;
   uint64_t seed = 0x5157495645520001ull;
   bool spherical = false;
+  // Threads for the assignment steps (parallel.h); null: this thread alone.
+  // The centroids are the same whatever the pool.
+  WorkerPool* pool = nullptr;
 };
 
 // Trains on n points (n >= 1; k is reduced to n if larger), given in random

@@ -75,7 +75,7 @@ enum StatementId {
   kChunkDelete,
   kChunksOfList,
   kChunksAll,
-  kVectorsInsert,
+  kVectorsInsertData,
   kVectorsReplace,
   kVectorsDelete,
   kRowLocate,
@@ -102,7 +102,7 @@ const char* const kStatementSql[kStatementCount] = {
     "DELETE FROM \"%w\".\"%w_chunks\" WHERE id = ?1",
     "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" WHERE list = ?1 ORDER BY id",
     "SELECT id, list, count, capacity FROM \"%w\".\"%w_chunks\" ORDER BY id",
-    "INSERT INTO \"%w\".\"%w_vectors\"(id, rowids, vectors) VALUES (?1, zeroblob(?2), zeroblob(?3))",
+    "INSERT INTO \"%w\".\"%w_vectors\"(id, rowids, vectors) VALUES (?1, ?2, ?3)",
     "UPDATE \"%w\".\"%w_vectors\" SET rowids = ?2, vectors = ?3 WHERE id = ?1",
     "DELETE FROM \"%w\".\"%w_vectors\" WHERE id = ?1",
     "SELECT chunk, slot FROM \"%w\".\"%w_rows\" WHERE rowid = ?1",
@@ -242,6 +242,7 @@ void Store::create() {
   set_config("dims", std::to_string(spec_.dims));
   set_config("metric", metric_name(spec_.metric));
   set_config("chunk", std::to_string(chunk_capacity_));
+  pending_ = AppendBuffer(vector_bytes_, chunk_capacity_);
 }
 
 void Store::open() {
@@ -262,6 +263,7 @@ void Store::open() {
   int64_t capacity = config_count("chunk", 65536);
   if (capacity < 1) corrupt("config chunk is \"" + config("chunk") + "\"");
   chunk_capacity_ = capacity;
+  if (pending_.empty()) pending_ = AppendBuffer(vector_bytes_, chunk_capacity_);
 }
 
 void Store::drop() {
@@ -367,6 +369,7 @@ ChunkInfo Store::last_chunk(int64_t list, bool* found) {
 }
 
 std::vector<ChunkInfo> Store::chunks(int64_t list) {
+  flush();
   if (wrote_in_transaction_) return query_chunks(list);
   if (!directory_valid_) {
     all_chunks_ = query_chunks(-1);
@@ -414,42 +417,6 @@ void Store::set_count(int64_t id, int64_t count) {
   q.bind(1, id).bind(2, count).step();
 }
 
-int64_t Store::new_chunk(int64_t list, int64_t capacity) {
-  int64_t id;
-  {
-    Use q(db_, statement(kChunkInsert));
-    q.bind(1, list).bind(2, capacity).step();
-    id = sqlite3_last_insert_rowid(db_);
-  }
-  Use q(db_, statement(kVectorsInsert));
-  q.bind(1, id).bind(2, capacity * 8).bind(3, capacity * static_cast<int64_t>(vector_bytes_)).step();
-  return id;
-}
-
-// Reallocates a list's last chunk with room for more slots (x1.5, up to the
-// full chunk size), copying its live slots.
-void Store::grow(ChunkInfo* chunk) {
-  int64_t capacity = chunk->capacity + chunk->capacity / 2;
-  if (capacity < 16) capacity = 16;
-  if (capacity > chunk_capacity_) capacity = chunk_capacity_;
-  std::vector<unsigned char> rowids(static_cast<size_t>(capacity) * 8, 0);
-  std::vector<unsigned char> vectors(static_cast<size_t>(capacity) * vector_bytes_, 0);
-  {
-    Blob r(*this, "rowids", false), v(*this, "vectors", false);
-    r.at(chunk->id, chunk->capacity * 8);
-    r.read(rowids.data(), chunk->count * 8, 0);
-    v.at(chunk->id, chunk->capacity * static_cast<int64_t>(vector_bytes_));
-    v.read(vectors.data(), chunk->count * static_cast<int64_t>(vector_bytes_), 0);
-  }
-  {
-    Use q(db_, statement(kVectorsReplace));
-    q.bind(1, chunk->id).bind_blob(2, rowids.data(), rowids.size()).bind_blob(3, vectors.data(), vectors.size()).step();
-  }
-  Use q(db_, statement(kChunkSetCapacity));
-  q.bind(1, chunk->id).bind(2, capacity).step();
-  chunk->capacity = capacity;
-}
-
 void Store::write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* vector) {
   ChunkInfo info = chunk_info(chunk);
   Blob r(*this, "rowids", true), v(*this, "vectors", true);
@@ -473,29 +440,101 @@ void Store::note_write(int64_t chunk) {
   }
 }
 
+// A chunk's directory row; its payload is written when its appends are
+// flushed.
+int64_t Store::new_chunk_row(int64_t list, int64_t capacity) {
+  Use q(db_, statement(kChunkInsert));
+  q.bind(1, list).bind(2, capacity).step();
+  return sqlite3_last_insert_rowid(db_);
+}
+
 Location Store::append(int64_t list, int64_t rowid, const void* vector) {
-  bool found;
-  ChunkInfo last = last_chunk(list, &found);
-  if (found && last.count == last.capacity) {
-    if (last.capacity < chunk_capacity_) {
-      grow(&last);
+  // Past this, a transaction's buffered appends are written out early.
+  constexpr size_t kPendingBudget = size_t{64} << 20;
+  PendingTail* tail = pending_.tail(list);
+  if (!tail) {
+    bool found;
+    ChunkInfo last = last_chunk(list, &found);
+    if (found) {
+      tail = &pending_.begin(list, last.id, last.count, last.capacity);
     } else {
-      found = false;  // full: start a new full-size chunk
+      // A list's first chunk starts small; later ones are full size.
+      int64_t capacity = chunk_capacity_ < 16 ? chunk_capacity_ : 16;
+      tail = &pending_.begin(list, new_chunk_row(list, capacity), 0, 0);
+      tail->capacity = capacity;
     }
   }
-  if (!found) {
-    // A list's first chunk starts small; later ones are full size.
-    last.id = new_chunk(list, last.id ? chunk_capacity_ : (chunk_capacity_ < 16 ? chunk_capacity_ : 16));
-    last.list = list;
-    last.count = 0;
+  int64_t slot;
+  if (!pending_.append(*tail, rowid, vector, &slot)) {
+    // Full at full size: write it and start a new full-size chunk.
+    flush_tail(*tail);
+    pending_.flush_list(list);
+    tail = &pending_.begin(list, new_chunk_row(list, chunk_capacity_), 0, 0);
+    tail->capacity = chunk_capacity_;
+    pending_.append(*tail, rowid, vector, &slot);
   }
-  note_write(last.id);
-  write_slot(last.id, last.count, rowid, vector);
-  set_count(last.id, last.count + 1);
-  return Location{last.id, last.count};
+  Location loc{tail->chunk, slot};
+  note_write(loc.chunk);
+  if (pending_.bytes() > kPendingBudget) flush();
+  return loc;
+}
+
+// One list's appends, in one write per payload: in place when the chunk has
+// room, else the chunk rewritten at its grown capacity (or written whole,
+// for a chunk new in this flush).
+void Store::flush_tail(const PendingTail& t) {
+  int64_t vb = static_cast<int64_t>(vector_bytes_);
+  int64_t n = static_cast<int64_t>(t.rowids.size());
+  if (n == 0) return;
+  if (t.grows()) {
+    std::vector<unsigned char> rowids(static_cast<size_t>(t.capacity) * 8, 0);
+    std::vector<unsigned char> vectors(static_cast<size_t>(t.capacity * vb), 0);
+    if (t.stored_count > 0) {
+      Blob r(*this, "rowids", false), v(*this, "vectors", false);
+      r.at(t.chunk, t.stored_capacity * 8);
+      r.read(rowids.data(), t.stored_count * 8, 0);
+      v.at(t.chunk, t.stored_capacity * vb);
+      v.read(vectors.data(), t.stored_count * vb, 0);
+    }
+    std::memcpy(rowids.data() + t.stored_count * 8, t.rowids.data(), static_cast<size_t>(n) * 8);
+    std::memcpy(vectors.data() + t.stored_count * vb, t.vectors.data(), static_cast<size_t>(n * vb));
+    {
+      Use q(db_, statement(t.stored_capacity == 0 ? kVectorsInsertData : kVectorsReplace));
+      q.bind(1, t.chunk).bind_blob(2, rowids.data(), rowids.size()).bind_blob(3, vectors.data(), vectors.size()).step();
+    }
+    Use q(db_, statement(kChunkSetCapacity));
+    q.bind(1, t.chunk).bind(2, t.capacity).step();
+  } else {
+    Blob r(*this, "rowids", true), v(*this, "vectors", true);
+    r.at(t.chunk, t.capacity * 8);
+    r.write(t.rowids.data(), n * 8, t.stored_count * 8);  // little-endian hosts only (vector.h)
+    v.at(t.chunk, t.capacity * vb);
+    v.write(t.vectors.data(), n * vb, t.stored_count * vb);
+  }
+  set_count(t.chunk, t.count());
+}
+
+void Store::flush() {
+  if (pending_.empty()) return;
+  directory_valid_ = false;
+  // A flush at a savepoint or the commit inserts payload rows after the
+  // application's own INSERT: what it reads from last_insert_rowid() stays.
+  sqlite3_int64 last_rowid = sqlite3_last_insert_rowid(db_);
+  pending_.flush([&](int64_t, const PendingTail& t) { flush_tail(t); });
+  sqlite3_set_last_insert_rowid(db_, last_rowid);
+}
+
+void Store::flush_chunk(int64_t chunk) {
+  if (pending_.holds_chunk(chunk)) flush();
+}
+
+void Store::discard_pending() {
+  pending_.discard();
+  directory_valid_ = false;
 }
 
 void Store::remove(const Location& loc) {
+  flush();
   ChunkInfo hole = chunk_info(loc.chunk);
   bool found;
   ChunkInfo last = last_chunk(hole.list, &found);
@@ -528,6 +567,7 @@ void Store::remove(const Location& loc) {
 }
 
 void Store::overwrite(const Location& loc, const void* vector) {
+  flush_chunk(loc.chunk);
   note_write(loc.chunk);
   int64_t rowid;
   ChunkInfo info = chunk_info(loc.chunk);
@@ -542,6 +582,7 @@ void Store::overwrite(const Location& loc, const void* vector) {
 }
 
 void Store::read_vector(int64_t rowid, const Location& loc, void* out) {
+  flush_chunk(loc.chunk);
   ChunkInfo info = chunk_info(loc.chunk);
   if (loc.slot < 0 || loc.slot >= info.count)
     corrupt("slot " + std::to_string(loc.slot) + " of chunk " + std::to_string(loc.chunk) + " is not live");
@@ -563,6 +604,7 @@ void Store::read_vector(int64_t rowid, const Location& loc, void* out) {
 // ---- IVF maintenance ---------------------------------------------------------
 
 int64_t Store::list_of(int64_t chunk) {
+  flush_chunk(chunk);
   if (!wrote_in_transaction_) {
     chunks(-1);  // builds the directory
     auto it = list_by_chunk_.find(chunk);
@@ -572,6 +614,7 @@ int64_t Store::list_of(int64_t chunk) {
 }
 
 void Store::drop_chunk(int64_t chunk) {
+  flush_chunk(chunk);
   note_write(chunk);
   Use a(db_, statement(kChunkDelete));
   a.bind(1, chunk).step();
@@ -580,6 +623,7 @@ void Store::drop_chunk(int64_t chunk) {
 }
 
 void Store::shift_lists(int64_t from, int64_t delta) {
+  flush();
   wrote_in_transaction_ = true;
   directory_valid_ = false;
   exec(db_, sql_format("UPDATE \"%w\".\"%w_chunks\" SET list = list + %lld WHERE list >= %lld", schema_.c_str(),
@@ -654,10 +698,14 @@ void Store::end_transaction(bool rolled_back) {
   written_.clear();
   wrote_in_transaction_ = false;
   directory_valid_ = false;
-  if (rolled_back) ++generation_;
+  if (rolled_back) {
+    pending_.discard();
+    ++generation_;
+  }
 }
 
 ChunkView Store::load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer) {
+  flush_chunk(chunk.id);
   int64_t vb = static_cast<int64_t>(vector_bytes_);
   size_t rowid_bytes = static_cast<size_t>(chunk.count) * 8;
   size_t vector_bytes = static_cast<size_t>(chunk.count) * vector_bytes_;

@@ -38,6 +38,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "append_buffer.h"
 #include "block.h"
 #include "errors.h"
 #include "list_source.h"
@@ -96,7 +97,9 @@ class Store {
   int64_t row_count();
 
   // Vectors. append() returns where the vector went; remove() frees a slot by
-  // moving the list's last vector into it.
+  // moving the list's last vector into it. Appends are buffered per list
+  // (append_buffer.h) and written at flush(): every other operation flushes
+  // what it reads first.
   Location append(int64_t list, int64_t rowid, const void* vector);
   void remove(const Location& loc);
   void overwrite(const Location& loc, const void* vector);
@@ -138,6 +141,10 @@ class Store {
   // cached; a rollback also makes the layers above reload (generation()).
   void end_transaction(bool rolled_back);
   void invalidate_cache();
+  // Writes the buffered appends (at each savepoint and at xSync); forgets
+  // them when SQLite rolls back (they all came after the last savepoint).
+  void flush();
+  void discard_pending();
 
  private:
   class Blob;
@@ -148,10 +155,11 @@ class Store {
   std::vector<ChunkInfo> query_chunks(int64_t list);
   void check_directory(int64_t vectors);
   void set_count(int64_t id, int64_t count);
-  void grow(ChunkInfo* chunk);
-  int64_t new_chunk(int64_t list, int64_t capacity);
   void write_slot(int64_t chunk, int64_t slot, int64_t rowid, const void* vector);
   void note_write(int64_t chunk);
+  int64_t new_chunk_row(int64_t list, int64_t capacity);
+  void flush_tail(const PendingTail& tail);
+  void flush_chunk(int64_t chunk);
 
   sqlite3* db_;
   std::string schema_, table_;
@@ -159,6 +167,7 @@ class Store {
   size_t vector_bytes_;
   int64_t chunk_capacity_ = 0;
   std::vector<sqlite3_stmt*> statements_;
+  AppendBuffer pending_{1, 1};
 
   // Prepared chunks cached between queries, up to cache_budget_ bytes. Only
   // committed data is cached: a chunk written in the current transaction is
