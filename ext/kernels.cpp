@@ -37,7 +37,8 @@ const Kernels* kernels_for(Isa isa) {
     case Isa::Sse42:
       return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") ? &sse42_kernels() : nullptr;
     case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt")
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+                     __builtin_cpu_supports("popcnt")
                  ? &avx2_kernels()
                  : nullptr;
     case Isa::Avx512:
