@@ -30,10 +30,14 @@ namespace simd {
 
 // Element readers: the float kernels are written once over them. load()
 // reads B::size elements as a float batch, one() a single element, and the
-// k* members name the scalar reference a kernel falls back on.
+// k* members name the scalar reference a kernel falls back on. The 16-bit
+// readers also load a tail of fewer than B::size elements, zero-padded
+// (kPadTail), which costs less than converting it one element at a time;
+// zeros add nothing to any of the sums.
 template <class Arch>
 struct ReadF32 {
   using Element = float;
+  static constexpr bool kPadTail = false;
   static xsimd::batch<float, Arch> load(const float* p) { return xsimd::batch<float, Arch>::load_unaligned(p); }
   static float one(const float* p) {
     float x;
@@ -52,10 +56,21 @@ inline uint16_t one_u16(const uint16_t* p) {
   return h;
 }
 
+template <class Arch, class Load>
+inline xsimd::batch<float, Arch> load_padded(const uint16_t* p, size_t count) {
+  uint16_t padded[xsimd::batch<float, Arch>::size] = {};
+  std::memcpy(padded, p, 2 * count);
+  return Load::load(padded);
+}
+
 template <class Arch, class Halves>
 struct ReadF16 {
   using Element = uint16_t;
+  static constexpr bool kPadTail = true;
   static xsimd::batch<float, Arch> load(const uint16_t* p) { return Halves::f16(p); }
+  static xsimd::batch<float, Arch> load_tail(const uint16_t* p, size_t count) {
+    return load_padded<Arch, ReadF16>(p, count);
+  }
   static float one(const uint16_t* p) { return f16_to_f32(one_u16<Arch>(p)); }
   static constexpr DistanceKernel Kernels::*kDot = &Kernels::f16_dot;
   static constexpr DistanceKernel Kernels::*kL2sq = &Kernels::f16_l2sq;
@@ -65,7 +80,11 @@ struct ReadF16 {
 template <class Arch, class Halves>
 struct ReadBF16 {
   using Element = uint16_t;
+  static constexpr bool kPadTail = true;
   static xsimd::batch<float, Arch> load(const uint16_t* p) { return Halves::bf16(p); }
+  static xsimd::batch<float, Arch> load_tail(const uint16_t* p, size_t count) {
+    return load_padded<Arch, ReadBF16>(p, count);
+  }
   static float one(const uint16_t* p) { return bf16_to_f32(one_u16<Arch>(p)); }
   static constexpr DistanceKernel Kernels::*kDot = &Kernels::bf16_dot;
   static constexpr DistanceKernel Kernels::*kL2sq = &Kernels::bf16_l2sq;
@@ -94,6 +113,10 @@ double dot(const void* a, const void* b, size_t n) {
     s3 = xsimd::fma(E::load(x + i + 3 * W), E::load(y + i + 3 * W), s3);
   }
   for (; i + W <= n; i += W) s0 = xsimd::fma(E::load(x + i), E::load(y + i), s0);
+  if constexpr (E::kPadTail) {
+    if (i < n) s1 = xsimd::fma(E::load_tail(x + i, n - i), E::load_tail(y + i, n - i), s1);
+    i = n;
+  }
   float s = xsimd::hadd((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) s += E::one(x + i) * E::one(y + i);
   return needs_wide<Arch>(s) ? (scalar_kernels().*E::kDot)(a, b, n) : s;
@@ -120,6 +143,13 @@ double l2sq(const void* a, const void* b, size_t n) {
   for (; i + W <= n; i += W) {
     B d = E::load(x + i) - E::load(y + i);
     s0 = xsimd::fma(d, d, s0);
+  }
+  if constexpr (E::kPadTail) {
+    if (i < n) {
+      B d = E::load_tail(x + i, n - i) - E::load_tail(y + i, n - i);
+      s1 = xsimd::fma(d, d, s1);
+    }
+    i = n;
   }
   float s = xsimd::hadd((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) {
@@ -153,6 +183,15 @@ double cosine(const void* a, const void* b, size_t n) {
     aa0 = xsimd::fma(x0, x0, aa0);
     bb0 = xsimd::fma(y0, y0, bb0);
   }
+  if constexpr (E::kPadTail) {
+    if (i < n) {
+      B x1 = E::load_tail(x + i, n - i), y1 = E::load_tail(y + i, n - i);
+      ab1 = xsimd::fma(x1, y1, ab1);
+      aa1 = xsimd::fma(x1, x1, aa1);
+      bb1 = xsimd::fma(y1, y1, bb1);
+    }
+    i = n;
+  }
   float ab = xsimd::hadd(ab0 + ab1), aa = xsimd::hadd(aa0 + aa1), bb = xsimd::hadd(bb0 + bb1);
   for (; i < n; ++i) {
     float u = E::one(x + i), v = E::one(y + i);
@@ -172,7 +211,11 @@ void widen(const void* src, float* dst, size_t n) {
   const auto* x = static_cast<const uint16_t*>(src);
   size_t i = 0;
   for (; i + W <= n; i += W) E::load(x + i).store_unaligned(dst + i);
-  for (; i < n; ++i) dst[i] = E::one(x + i);
+  if (i < n) {
+    float tail[W];
+    E::load_tail(x + i, n - i).store_unaligned(tail);
+    std::memcpy(dst + i, tail, 4 * (n - i));
+  }
 }
 
 // `overflow` is the smallest magnitude that rounds to infinity; finite input
