@@ -83,6 +83,16 @@ Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector*
   }
 }
 
+Status convert_for_column(ElementType column_type, DecodedVector* v) {
+  if (!is_half(column_type) || v->view.type != ElementType::Float32) return Status();
+  std::vector<unsigned char> out(encoded_size(column_type, v->view.dims));
+  Status s = narrow_to_half(v->view, column_type, out.data());
+  if (!s.ok()) return s;
+  v->owned.swap(out);  // v->view may point into the old owned buffer until here
+  v->view = VectorView{column_type, v->view.dims, v->owned.data()};
+  return Status();
+}
+
 void result_distance(sqlite3_context* ctx, Metric metric, double distance) {
   if (metric == Metric::Hamming) sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(distance));
   else sqlite3_result_double(ctx, distance);

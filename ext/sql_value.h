@@ -43,6 +43,12 @@ struct DecodedVector {
 // handle. Out of memory throws std::bad_alloc.
 Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector* out);
 
+// A float32 vector given for a float16 or bfloat16 table (a row or a query)
+// is rounded to the table's type, as vector_f16 / vector_bf16 round it; an
+// element beyond the type's range is an error. Other vectors are left as
+// they are.
+Status convert_for_column(ElementType column_type, DecodedVector* v);
+
 // True when `v` is an integer from min to max, given as 10 or as 10.0 (a
 // bound parameter from a language without integers).
 bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max);
