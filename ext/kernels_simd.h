@@ -63,33 +63,27 @@ inline xsimd::batch<float, Arch> load_padded(const uint16_t* p, size_t count) {
   return Load::load(padded);
 }
 
-template <class Arch, class Halves>
-struct ReadF16 {
+// One reader for both 16-bit types: Widen converts B::size elements, Scalar one.
+template <class Arch, xsimd::batch<float, Arch> (*Widen)(const uint16_t*), float (*Scalar)(uint16_t),
+          DistanceKernel Kernels::*Dot, DistanceKernel Kernels::*L2sq, DistanceKernel Kernels::*Cosine>
+struct ReadHalf {
   using Element = uint16_t;
   static constexpr bool kPadTail = true;
-  static xsimd::batch<float, Arch> load(const uint16_t* p) { return Halves::f16(p); }
+  static xsimd::batch<float, Arch> load(const uint16_t* p) { return Widen(p); }
   static xsimd::batch<float, Arch> load_tail(const uint16_t* p, size_t count) {
-    return load_padded<Arch, ReadF16>(p, count);
+    return load_padded<Arch, ReadHalf>(p, count);
   }
-  static float one(const uint16_t* p) { return f16_to_f32(one_u16<Arch>(p)); }
-  static constexpr DistanceKernel Kernels::*kDot = &Kernels::f16_dot;
-  static constexpr DistanceKernel Kernels::*kL2sq = &Kernels::f16_l2sq;
-  static constexpr DistanceKernel Kernels::*kCosine = &Kernels::f16_cosine;
+  static float one(const uint16_t* p) { return Scalar(one_u16<Arch>(p)); }
+  static constexpr DistanceKernel Kernels::*kDot = Dot;
+  static constexpr DistanceKernel Kernels::*kL2sq = L2sq;
+  static constexpr DistanceKernel Kernels::*kCosine = Cosine;
 };
 
 template <class Arch, class Halves>
-struct ReadBF16 {
-  using Element = uint16_t;
-  static constexpr bool kPadTail = true;
-  static xsimd::batch<float, Arch> load(const uint16_t* p) { return Halves::bf16(p); }
-  static xsimd::batch<float, Arch> load_tail(const uint16_t* p, size_t count) {
-    return load_padded<Arch, ReadBF16>(p, count);
-  }
-  static float one(const uint16_t* p) { return bf16_to_f32(one_u16<Arch>(p)); }
-  static constexpr DistanceKernel Kernels::*kDot = &Kernels::bf16_dot;
-  static constexpr DistanceKernel Kernels::*kL2sq = &Kernels::bf16_l2sq;
-  static constexpr DistanceKernel Kernels::*kCosine = &Kernels::bf16_cosine;
-};
+using ReadF16 = ReadHalf<Arch, Halves::f16, f16_to_f32, &Kernels::f16_dot, &Kernels::f16_l2sq, &Kernels::f16_cosine>;
+template <class Arch, class Halves>
+using ReadBF16 =
+    ReadHalf<Arch, Halves::bf16, bf16_to_f32, &Kernels::bf16_dot, &Kernels::bf16_l2sq, &Kernels::bf16_cosine>;
 
 // float32 accumulators are exact enough for embeddings, but overflow past
 // 3.4e38 and underflow below 1e-38. Results near either edge are recomputed
@@ -413,7 +407,6 @@ void l2sq_panel(const float* xs, size_t points, const typename E::Element* panel
 template <class Arch, class Pairs, class Halves>
 Kernels make_kernels(const char* name) {
   using F32 = ReadF32<Arch>;
-  using F16 = ReadF16<Arch, Halves>;
   using BF16 = ReadBF16<Arch, Halves>;
   Kernels k = scalar_kernels();
   k.name = name;
@@ -434,6 +427,7 @@ Kernels make_kernels(const char* name) {
   k.bf16_widen = widen<Arch, BF16>;
   k.bf16_narrow = narrow<Arch, Halves::bf16_store, f32_to_bf16, 0x7f7f8000u>;
   if constexpr (Halves::kF16) {
+    using F16 = ReadF16<Arch, Halves>;
     k.f16_dot = dot<Arch, F16>;
     k.f16_l2sq = l2sq<Arch, F16>;
     k.f16_cosine = cosine<Arch, F16>;
