@@ -402,7 +402,10 @@ TEST_CASE("PRAGMA integrity_check runs the table's integrity check on SQLite 3.4
 TEST_CASE("plan strings carry collations and a note, and nothing malformed decodes", "[query][plan]") {
   quiver::Plan plan;
   plan.mode = quiver::PlanMode::Search;
-  plan.args = {{'q', '=', -1, ""}, {'m', '=', 3, "NOCASE"}, {'m', 'l', 12, ""}, {'r', 'i', -1, "RTRIM"}};
+  plan.args = {{quiver::ArgKind::Query, quiver::Op::Eq, -1, ""},
+               {quiver::ArgKind::Metadata, quiver::Op::Eq, 3, "NOCASE"},
+               {quiver::ArgKind::Metadata, quiver::Op::Like, 12, ""},
+               {quiver::ArgKind::Rowid, quiver::Op::In, -1, "RTRIM"}};
   plan.note = "(a note)";
   std::string text = quiver::encode_plan(plan);
   REQUIRE(text == "Kq=--m=03(NOCASE)ml12ri--(RTRIM) (a note)");
@@ -410,7 +413,7 @@ TEST_CASE("plan strings carry collations and a note, and nothing malformed decod
   REQUIRE(quiver::decode_plan(text.c_str(), &back).ok());
   REQUIRE(quiver::encode_plan(back) == text);
   REQUIRE(back.args[1].collation == "NOCASE");
-  REQUIRE(back.args[2].op == 'l');
+  REQUIRE(back.args[2].op == quiver::Op::Like);
   for (const char* bad : {"", "X", "Kq=-", "Kq=--m=0", "Kq=--(NOCASE", "Kq=--m=01(", "Kq=--m=01()", "Kz=--",
                           "Km=--", "Kq<--", " Kq=--"})
     REQUIRE_FALSE(quiver::decode_plan(bad, &back).ok());

@@ -10,7 +10,7 @@
 
 #include "block.h"
 #include "kernels.h"
-#include "search.h"
+#include "scan.h"
 
 using namespace quiver;
 

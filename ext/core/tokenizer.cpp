@@ -1,17 +1,4 @@
-// quiver_tokens(text) returns one row per word: token, position (0, 1, ...)
-// and offset (the word's byte offset in the UTF-8 text). NULL text gives no
-// rows; numbers and blobs are read as their text.
-//
-// A word is a run of letters and digits. ASCII and Latin-1 capitals are
-// lowercased, as word-vector vocabularies (GloVe) are; other scripts are kept
-// as they are. Everything else separates words: ASCII spaces, punctuation
-// and symbols, and the Unicode punctuation blocks text usually carries
-// (no-break space, guillemets, dashes, curly quotes, ellipsis, CJK
-// punctuation). Bytes that are not valid UTF-8 count as letters: the text is
-// split, never rejected.
-#include "tokens.h"
-
-#include "table_function.h"
+#include "tokenizer.h"
 
 namespace quiver {
 namespace {
@@ -43,22 +30,6 @@ size_t append_lower(const unsigned char* s, size_t left, std::string* out) {
   return 1;
 }
 
-Rows produce_tokens(sqlite3*, int, sqlite3_value** argv) {
-  Rows rows;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return rows;
-  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  if (!text) throw std::bad_alloc();  // only NULL (handled) or no memory give no text
-  std::vector<Token> tokens = tokenize(text, static_cast<size_t>(sqlite3_value_bytes(argv[0])));
-  rows.reserve(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i)
-    rows.push_back({Cell::text(std::move(tokens[i].text)), Cell::integer(static_cast<int64_t>(i)),
-                    Cell::integer(static_cast<int64_t>(tokens[i].offset))});
-  return rows;
-}
-
-const TableFunction kTokens = {"quiver_tokens", "CREATE TABLE x(token, position, offset, text HIDDEN)", 3, 1, 1,
-                               produce_tokens};
-
 }  // namespace
 
 std::vector<Token> tokenize(const char* text, size_t bytes) {
@@ -76,7 +47,5 @@ std::vector<Token> tokenize(const char* text, size_t bytes) {
   }
   return out;
 }
-
-int register_tokens(sqlite3* db) { return register_table_function(db, kTokens); }
 
 }  // namespace quiver

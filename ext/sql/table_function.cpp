@@ -3,7 +3,8 @@
 #include <cstring>
 #include <new>
 
-#include "sql_error.h"
+#include "guard.h"
+#include "statement.h"
 #include "sql_value.h"
 
 namespace quiver {

@@ -40,7 +40,8 @@
 #include <vector>
 
 #include "block.h"
-#include "sql_error.h"
+#include "errors.h"
+#include "list_source.h"
 #include "sqlite_api.h"
 #include "table_spec.h"
 
@@ -56,13 +57,6 @@ bool is_shadow_part(const char* suffix);
 struct Location {
   int64_t chunk = 0;
   int64_t slot = 0;
-};
-
-struct ChunkInfo {
-  int64_t id = 0;
-  int64_t list = 0;
-  int64_t count = 0;
-  int64_t capacity = 0;
 };
 
 // A chunk's live payload, borrowed: vectors[slot * vector_bytes], rowids[slot].
@@ -145,8 +139,6 @@ class Store {
   // cached; a rollback also makes the layers above reload (generation()).
   void end_transaction(bool rolled_back);
   void invalidate_cache();
-
-  void exec(const std::string& sql);
 
  private:
   class Blob;

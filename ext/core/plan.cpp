@@ -7,13 +7,14 @@ namespace quiver {
 namespace {
 
 bool valid_op(char kind, char op) {
-  switch (kind) {
-    case 'q': case 'k': case 'p': case 'l': case 'o': return op == '=';
-    case 'd': return op == '<' || op == 'L';
-    case 'r':
-    case 'm': return op && std::strchr("=!<L>GsSnNilgx", op) != nullptr;
-    default: return false;
+  switch (static_cast<ArgKind>(kind)) {
+    case ArgKind::Query: case ArgKind::K: case ArgKind::Probes: case ArgKind::Limit: case ArgKind::Offset:
+      return op == static_cast<char>(Op::Eq);
+    case ArgKind::Distance: return op == static_cast<char>(Op::Lt) || op == static_cast<char>(Op::Le);
+    case ArgKind::Rowid:
+    case ArgKind::Metadata: return op && std::strchr("=!<L>GsSnNilgx", op) != nullptr;
   }
+  return false;
 }
 
 }  // namespace
@@ -28,8 +29,8 @@ bool plan_collation_ok(const std::string& name) {
 std::string encode_plan(const Plan& plan) {
   std::string s(1, static_cast<char>(plan.mode));
   for (const PlanArg& a : plan.args) {
-    s += a.kind;
-    s += a.op;
+    s += static_cast<char>(a.kind);
+    s += static_cast<char>(a.op);
     if (a.column < 0) {
       s += "--";
     } else {
@@ -51,13 +52,13 @@ Status decode_plan(const char* text, Plan* out) {
   plan.mode = static_cast<PlanMode>(text[0]);
   for (size_t i = 1; i < n;) {
     if (n - i < 4) return Status::error("malformed plan");
+    if (!valid_op(text[i], text[i + 1])) return Status::error("malformed plan");
     PlanArg a;
-    a.kind = text[i];
-    a.op = text[i + 1];
-    if (!valid_op(a.kind, a.op)) return Status::error("malformed plan");
+    a.kind = static_cast<ArgKind>(text[i]);
+    a.op = static_cast<Op>(text[i + 1]);
     if (text[i + 2] == '-' && text[i + 3] == '-') {
-      if (a.kind == 'm') return Status::error("malformed plan");
-    } else if (a.kind == 'm' && text[i + 2] >= '0' && text[i + 2] <= '9' && text[i + 3] >= '0' && text[i + 3] <= '9') {
+      if (a.kind == ArgKind::Metadata) return Status::error("malformed plan");
+    } else if (a.kind == ArgKind::Metadata && text[i + 2] >= '0' && text[i + 2] <= '9' && text[i + 3] >= '0' && text[i + 3] <= '9') {
       a.column = (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
     } else {
       return Status::error("malformed plan");

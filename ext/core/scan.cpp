@@ -1,4 +1,4 @@
-#include "search.h"
+#include "scan.h"
 
 #include <algorithm>
 #include <cfloat>
@@ -10,7 +10,16 @@
 
 namespace quiver {
 
-Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k)
+double query_norm2(const VectorView& query) {
+  double n = 0;
+  for (uint32_t t = 0; t < query.dims; ++t) {
+    double x = query.element(t);
+    n += x * x;
+  }
+  return n;
+}
+
+Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k, double norm2)
     : metric_(metric), type_(query.type), kernels_(k), dims_(query.dims), bytes_(query.bytes()) {
   query_.assign((bytes_ + 3) / 4, 0.0f);
   if (is_half(type_)) {  // scored as float32, against the block's 16-bit panel
@@ -28,8 +37,13 @@ Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k)
     scale_ = std::ldexp(1.0, e);
   }
   if (metric == Metric::Cosine) {
+    // The caller's sum is the same sum when the query was not scaled.
     double n = 0;
-    for (float x : query_) n += double{x} * x;
+    if (norm2 >= 0 && e == 0) {
+      n = norm2;
+    } else {
+      for (float x : query_) n += double{x} * x;
+    }
     inv_norm_ = n > 0 ? static_cast<float>(1 / std::sqrt(n)) : 0.0f;
   }
 }

@@ -21,8 +21,9 @@
 
 #include "ivf.h"
 #include "pairs.h"
-#include "search.h"
-#include "sql_error.h"
+#include "scan.h"
+#include "guard.h"
+#include "statement.h"
 #include "sql_value.h"
 #include "store.h"
 #include "vtab.h"

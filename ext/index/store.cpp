@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include "statement.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -16,22 +18,7 @@ bool is_shadow_part(const char* suffix) {
   return false;
 }
 
-void check_rc(sqlite3* db, int rc) {
-  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-  if (rc == SQLITE_NOMEM) throw std::bad_alloc();
-  throw SqlError(rc, sqlite3_errmsg(db));
-}
-
 namespace {
-
-// printf into a std::string with SQLite's %w / %Q quoting.
-template <class... Args>
-std::string sql_format(const char* format, Args... args) {
-  char* text = sqlite3_mprintf(format, args...);
-  if (!text) throw std::bad_alloc();
-  std::unique_ptr<char, void (*)(void*)> owner(text, sqlite3_free);  // freed if the copy throws
-  return std::string(text);
-}
 
 // Resets and unbinds a cached statement when it goes out of scope, so blob
 // memory bound to it is released (FTS5's habit).
@@ -198,17 +185,6 @@ Store::~Store() {
   for (sqlite3_stmt* s : statements_) sqlite3_finalize(s);
 }
 
-void Store::exec(const std::string& sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string message = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    if (rc == SQLITE_NOMEM) throw std::bad_alloc();
-    throw SqlError(rc, message);
-  }
-}
-
 sqlite3_stmt* Store::statement(int id) {
   if (statements_[id]) return statements_[id];
   std::string sql;
@@ -246,7 +222,7 @@ void Store::create() {
   std::string cols;
   for (size_t i = 0; i < spec_.columns.size(); ++i)
     cols += ", c" + std::to_string(i) + " " + column_type_name(spec_.columns[i].type);
-  exec(sql_format("CREATE TABLE \"%w\".\"%w_config\"(key TEXT PRIMARY KEY, value) WITHOUT ROWID;", s, t) +
+  exec(db_, sql_format("CREATE TABLE \"%w\".\"%w_config\"(key TEXT PRIMARY KEY, value) WITHOUT ROWID;", s, t) +
        sql_format("CREATE TABLE \"%w\".\"%w_chunks\"(id INTEGER PRIMARY KEY, list INTEGER NOT NULL, "
                   "count INTEGER NOT NULL, capacity INTEGER NOT NULL, UNIQUE (list, id));",
                   s, t) +
@@ -292,7 +268,7 @@ void Store::drop() {
   std::string sql;
   for (const char* const* p = kShadowParts; *p; ++p)
     sql += sql_format("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), *p);
-  exec(sql);
+  exec(db_, sql);
 }
 
 void Store::rename(const std::string& new_table) {
@@ -304,7 +280,7 @@ void Store::rename(const std::string& new_table) {
   for (const char* const* p = kShadowParts; *p; ++p)
     sql += sql_format("ALTER TABLE \"%w\".\"%w_%s\" RENAME TO \"%w_%s\";", schema_.c_str(), table_.c_str(), *p,
                       new_table.c_str(), *p);
-  exec(sql);
+  exec(db_, sql);
   table_ = new_table;
 }
 
@@ -606,12 +582,12 @@ void Store::drop_chunk(int64_t chunk) {
 void Store::shift_lists(int64_t from, int64_t delta) {
   wrote_in_transaction_ = true;
   directory_valid_ = false;
-  exec(sql_format("UPDATE \"%w\".\"%w_chunks\" SET list = list + %lld WHERE list >= %lld", schema_.c_str(),
+  exec(db_, sql_format("UPDATE \"%w\".\"%w_chunks\" SET list = list + %lld WHERE list >= %lld", schema_.c_str(),
                   table_.c_str(), static_cast<long long>(delta), static_cast<long long>(from)));
 }
 
 void Store::write_centroids(size_t k, size_t dim, const float* rows) {
-  exec(sql_format("DELETE FROM \"%w\".\"%w_centroids\"", schema_.c_str(), table_.c_str()));
+  exec(db_, sql_format("DELETE FROM \"%w\".\"%w_centroids\"", schema_.c_str(), table_.c_str()));
   sqlite3_stmt* stmt = nullptr;
   std::string sql =
       sql_format("INSERT INTO \"%w\".\"%w_centroids\"(list, centroid) VALUES (?1, ?2)", schema_.c_str(), table_.c_str());

@@ -13,7 +13,7 @@
 // no product overflows and what underflows is negligible beside the row's
 // norm. L2 cannot factor a scale out of a difference, so its panel holds the
 // rows as stored and the scorer recomputes in double the few scores that
-// come out of float32's safe range (search.cpp).
+// come out of float32's safe range (scan.cpp).
 #pragma once
 
 #include <cstddef>

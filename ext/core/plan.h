@@ -30,11 +30,40 @@
 
 namespace quiver {
 
+// The characters are the encoding.
 enum class PlanMode : char { FullScan = 'F', Rowid = 'R', Search = 'K' };
 
+enum class ArgKind : char {
+  Query = 'q',
+  K = 'k',
+  Probes = 'p',
+  Limit = 'l',
+  Offset = 'o',
+  Distance = 'd',
+  Rowid = 'r',
+  Metadata = 'm',
+};
+
+enum class Op : char {
+  Eq = '=',
+  Ne = '!',
+  Lt = '<',
+  Le = 'L',
+  Gt = '>',
+  Ge = 'G',
+  Is = 's',
+  IsNot = 'S',
+  IsNull = 'n',
+  IsNotNull = 'N',
+  In = 'i',
+  Like = 'l',
+  Glob = 'g',
+  Regexp = 'x',
+};
+
 struct PlanArg {
-  char kind = 0;
-  char op = 0;
+  ArgKind kind = ArgKind::Query;
+  Op op = Op::Eq;
   int column = -1;        // metadata column index (TableSpec::columns), else -1
   std::string collation;  // empty: BINARY
 };
@@ -51,5 +80,9 @@ Status decode_plan(const char* text, Plan* out);
 
 // Whether a collation name can travel in a plan token.
 bool plan_collation_ok(const std::string& name);
+
+// Whether SQLite checks the operator again after the table: != and IS NOT,
+// which the table evaluates with BINARY whatever the collation (planner.cpp).
+inline bool rechecked_by_sqlite(Op op) { return op == Op::Ne || op == Op::IsNot; }
 
 }  // namespace quiver

@@ -21,8 +21,9 @@
 #include "ivf.h"
 #include "kernels.h"
 #include "plan.h"
-#include "search.h"
-#include "sql_error.h"
+#include "scan.h"
+#include "guard.h"
+#include "statement.h"
 #include "sql_value.h"
 #include "store.h"
 #include "table_spec.h"
@@ -258,22 +259,23 @@ int x_shadow_name(const char* suffix) { return is_shadow_part(suffix) ? 1 : 0; }
 
 // ---- planning --------------------------------------------------------------
 
-char constraint_op(int op) {
+// The plan's operator for an SQLite constraint; false if it has none.
+bool constraint_op(int op, Op* out) {
   switch (op) {
-    case SQLITE_INDEX_CONSTRAINT_EQ: return '=';
-    case SQLITE_INDEX_CONSTRAINT_NE: return '!';
-    case SQLITE_INDEX_CONSTRAINT_LT: return '<';
-    case SQLITE_INDEX_CONSTRAINT_LE: return 'L';
-    case SQLITE_INDEX_CONSTRAINT_GT: return '>';
-    case SQLITE_INDEX_CONSTRAINT_GE: return 'G';
-    case SQLITE_INDEX_CONSTRAINT_IS: return 's';
-    case SQLITE_INDEX_CONSTRAINT_ISNOT: return 'S';
-    case SQLITE_INDEX_CONSTRAINT_ISNULL: return 'n';
-    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return 'N';
-    case SQLITE_INDEX_CONSTRAINT_LIKE: return 'l';
-    case SQLITE_INDEX_CONSTRAINT_GLOB: return 'g';
-    case SQLITE_INDEX_CONSTRAINT_REGEXP: return 'x';
-    default: return 0;
+    case SQLITE_INDEX_CONSTRAINT_EQ: *out = Op::Eq; return true;
+    case SQLITE_INDEX_CONSTRAINT_NE: *out = Op::Ne; return true;
+    case SQLITE_INDEX_CONSTRAINT_LT: *out = Op::Lt; return true;
+    case SQLITE_INDEX_CONSTRAINT_LE: *out = Op::Le; return true;
+    case SQLITE_INDEX_CONSTRAINT_GT: *out = Op::Gt; return true;
+    case SQLITE_INDEX_CONSTRAINT_GE: *out = Op::Ge; return true;
+    case SQLITE_INDEX_CONSTRAINT_IS: *out = Op::Is; return true;
+    case SQLITE_INDEX_CONSTRAINT_ISNOT: *out = Op::IsNot; return true;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: *out = Op::IsNull; return true;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: *out = Op::IsNotNull; return true;
+    case SQLITE_INDEX_CONSTRAINT_LIKE: *out = Op::Like; return true;
+    case SQLITE_INDEX_CONSTRAINT_GLOB: *out = Op::Glob; return true;
+    case SQLITE_INDEX_CONSTRAINT_REGEXP: *out = Op::Regexp; return true;
+    default: return false;
   }
 }
 
@@ -287,25 +289,25 @@ std::string misplaced_match_message(const Table* t) {
 
 // A rowid or metadata constraint evaluated by the filter SQL, with the
 // collation SQLite compares it with; false if the filter cannot express it.
-bool filter_arg(sqlite3_index_info* info, int i, char kind, int column, PlanArg* out) {
-  char op = constraint_op(info->aConstraint[i].op);
-  if (!op) return false;
+bool filter_arg(sqlite3_index_info* info, int i, ArgKind kind, int column, PlanArg* out) {
+  Op op;
+  if (!constraint_op(info->aConstraint[i].op, &op)) return false;
   *out = PlanArg{kind, op, column, ""};
   // SQLite reports BINARY for the operators it passes only to virtual
   // tables (!=, IS NOT, LIKE, GLOB, REGEXP, IS NOT NULL), whatever COLLATE
   // says: the search filters != and IS NOT with BINARY, which lets through
   // every row the actual collation would, and SQLite checks them again
   // (x_best_index). LIKE, GLOB and REGEXP are functions no collation changes.
-  if (std::strchr("=<L>Gs", op)) {
+  if (op == Op::Eq || op == Op::Lt || op == Op::Le || op == Op::Gt || op == Op::Ge || op == Op::Is) {
     const char* collation = sqlite3_vtab_collation(info, i);
     if (collation && sqlite3_stricmp(collation, "BINARY") != 0) {
       if (!plan_collation_ok(collation)) return false;
       out->collation = collation;
     }
   }
-  if (op == '=' && sqlite3_vtab_in(info, i, -1)) {
+  if (op == Op::Eq && sqlite3_vtab_in(info, i, -1)) {
     sqlite3_vtab_in(info, i, 1);  // the whole list in one xFilter
-    out->op = 'i';
+    out->op = Op::In;
   }
   return true;
 }
@@ -348,40 +350,40 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
           unusable_match = true;
         } else if (!has_match) {
           has_match = true;
-          uses.push_back({i, {'q', '=', -1, ""}});
+          uses.push_back({i, {ArgKind::Query, Op::Eq, -1, ""}});
         }
         continue;
       }
       if (!c.usable) continue;
       PlanArg arg;
       if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
-        limits.push_back({i, {'l', '=', -1, ""}});
+        limits.push_back({i, {ArgKind::Limit, Op::Eq, -1, ""}});
       } else if (c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
-        limits.push_back({i, {'o', '=', -1, ""}});
+        limits.push_back({i, {ArgKind::Offset, Op::Eq, -1, ""}});
       } else if (c.iColumn == t->k_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-        search_only.push_back({i, {'k', '=', -1, ""}});
+        search_only.push_back({i, {ArgKind::K, Op::Eq, -1, ""}});
       } else if (c.iColumn == t->probes_column() && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
-        search_only.push_back({i, {'p', '=', -1, ""}});
+        search_only.push_back({i, {ArgKind::Probes, Op::Eq, -1, ""}});
       } else if (c.iColumn == t->distance_column() &&
                  (c.op == SQLITE_INDEX_CONSTRAINT_LT || c.op == SQLITE_INDEX_CONSTRAINT_LE)) {
-        search_only.push_back({i, {'d', c.op == SQLITE_INDEX_CONSTRAINT_LT ? '<' : 'L', -1, ""}});
+        search_only.push_back({i, {ArgKind::Distance, c.op == SQLITE_INDEX_CONSTRAINT_LT ? Op::Lt : Op::Le, -1, ""}});
       } else if (c.iColumn == -1) {
         // rowid constraints: = and IN look rows up, the rest filter inside
         // the scan, as metadata does.
-        if (!filter_arg(info, i, 'r', -1, &arg)) continue;
-        if (arg.op == '=' || arg.op == 'i') has_rowid_eq = true;
+        if (!filter_arg(info, i, ArgKind::Rowid, -1, &arg)) continue;
+        if (arg.op == Op::Eq || arg.op == Op::In) has_rowid_eq = true;
         uses.push_back({i, arg});
       } else {
         int v = t->value_index(c.iColumn);
         if (v < 0 || t->spec.columns[v].auxiliary) continue;
-        if (filter_arg(info, i, 'm', v, &arg)) uses.push_back({i, arg});
+        if (filter_arg(info, i, ArgKind::Metadata, v, &arg)) uses.push_back({i, arg});
       }
     }
     if (unusable_match && !has_match) return SQLITE_CONSTRAINT;  // wait for the outer loop
 
     bool search = has_match || !search_only.empty();
     bool has_k = false;
-    for (const Use& u : search_only) has_k = has_k || u.arg.kind == 'k';
+    for (const Use& u : search_only) has_k = has_k || u.arg.kind == ArgKind::K;
     // The order a search delivers: distance ascending, ties by rowid.
     bool order_delivered =
         info->nOrderBy >= 1 && info->aOrderBy[0].iColumn == t->distance_column() && !info->aOrderBy[0].desc &&
@@ -389,7 +391,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     // != and IS NOT are checked again by SQLite (filter_arg), which could
     // remove rows after a LIMIT cut.
     bool rechecked = false;
-    for (const Use& u : uses) rechecked = rechecked || u.arg.op == '!' || u.arg.op == 'S';
+    for (const Use& u : uses) rechecked = rechecked || u.arg.op == Op::Ne || u.arg.op == Op::IsNot;
     bool use_limits = has_match && !rechecked && (info->nOrderBy == 0 || order_delivered);
     if (!has_match && search) uses.clear();  // the plan is an error: only its reason matters
     if (search) uses.insert(uses.end(), search_only.begin(), search_only.end());
@@ -402,7 +404,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->aConstraintUsage[u.constraint].argvIndex = ++argv_index;
       // LIMIT and OFFSET stay SQLite's to apply: the search returns
       // LIMIT + OFFSET rows from the top.
-      bool double_checked = u.arg.kind == 'l' || u.arg.kind == 'o' || u.arg.op == '!' || u.arg.op == 'S';
+      bool double_checked = u.arg.kind == ArgKind::Limit || u.arg.kind == ArgKind::Offset || u.arg.op == Op::Ne || u.arg.op == Op::IsNot;
       info->aConstraintUsage[u.constraint].omit = double_checked ? 0 : 1;
     }
     if (!has_match && search) {
@@ -411,7 +413,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     } else if (search) {
       if (order_delivered) info->orderByConsumed = 1;
       bool bounded = has_k || (use_limits && !limits.empty());
-      for (const Use& u : uses) bounded = bounded || u.arg.kind == 'd';
+      for (const Use& u : uses) bounded = bounded || u.arg.kind == ArgKind::Distance;
       info->estimatedCost = bounded ? 1 : 5;
       info->estimatedRows = bounded ? 10 : 1000;
       // k counts rows before SQLite applies what the search did not take.
@@ -460,7 +462,7 @@ void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where
                       std::vector<sqlite3_value*>* values) {
   // The rows table's columns have the declared types, so SQLite applies the
   // same affinity to the bound value as it would on an ordinary table.
-  std::string column = a.kind == 'r' ? "rowid" : "c" + std::to_string(a.column);
+  std::string column = a.kind == ArgKind::Rowid ? "rowid" : "c" + std::to_string(a.column);
   if (!a.collation.empty()) column += " COLLATE " + quote_identifier(a.collation);
   std::string cond;
   auto param = [&](sqlite3_value* v) {
@@ -470,21 +472,21 @@ void append_condition(const PlanArg& a, sqlite3_value* value, std::string* where
     return "?" + std::to_string(values->size());
   };
   switch (a.op) {
-    case '=': cond = column + " = " + param(value); break;
-    case '!': cond = column + " != " + param(value); break;
-    case '<': cond = column + " < " + param(value); break;
-    case 'L': cond = column + " <= " + param(value); break;
-    case '>': cond = column + " > " + param(value); break;
-    case 'G': cond = column + " >= " + param(value); break;
-    case 's': cond = column + " IS " + param(value); break;
-    case 'S': cond = column + " IS NOT " + param(value); break;
-    case 'n': cond = column + " IS NULL"; break;
-    case 'N': cond = column + " IS NOT NULL"; break;
+    case Op::Eq: cond = column + " = " + param(value); break;
+    case Op::Ne: cond = column + " != " + param(value); break;
+    case Op::Lt: cond = column + " < " + param(value); break;
+    case Op::Le: cond = column + " <= " + param(value); break;
+    case Op::Gt: cond = column + " > " + param(value); break;
+    case Op::Ge: cond = column + " >= " + param(value); break;
+    case Op::Is: cond = column + " IS " + param(value); break;
+    case Op::IsNot: cond = column + " IS NOT " + param(value); break;
+    case Op::IsNull: cond = column + " IS NULL"; break;
+    case Op::IsNotNull: cond = column + " IS NOT NULL"; break;
     // The connection's own functions, as SQLite would call them.
-    case 'l': cond = column + " LIKE " + param(value); break;
-    case 'g': cond = column + " GLOB " + param(value); break;
-    case 'x': cond = column + " REGEXP " + param(value); break;
-    case 'i': {
+    case Op::Like: cond = column + " LIKE " + param(value); break;
+    case Op::Glob: cond = column + " GLOB " + param(value); break;
+    case Op::Regexp: cond = column + " REGEXP " + param(value); break;
+    case Op::In: {
       std::string list;
       sqlite3_value* v = nullptr;
       for (int rc = sqlite3_vtab_in_first(value, &v); rc == SQLITE_OK && v; rc = sqlite3_vtab_in_next(value, &v)) {
@@ -660,9 +662,9 @@ void next_batch(Table* t, Cursor* c) {
 [[noreturn]] void fail_without_match(Table* t, const Plan& plan) {
   const char* what = "k";
   for (const PlanArg& a : plan.args)
-    if (a.kind == 'k') break;
-    else if (a.kind == 'p') what = "probes";
-    else if (a.kind == 'd') what = "a distance bound";
+    if (a.kind == ArgKind::K) break;
+    else if (a.kind == ArgKind::Probes) what = "probes";
+    else if (a.kind == ArgKind::Distance) what = "a distance bound";
   fail(std::string(what) + " needs a MATCH constraint on " + t->spec.vector_column);
 }
 
@@ -675,7 +677,7 @@ int64_t single_value(const char* name, int64_t previous, int64_t value) {
 
 void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
   bool has_query = false;
-  for (const PlanArg& a : c->plan.args) has_query = has_query || a.kind == 'q';
+  for (const PlanArg& a : c->plan.args) has_query = has_query || a.kind == ArgKind::Query;
   if (!has_query) fail_without_match(t, c->plan);
   int64_t k = -1, limit = -1, offset = 0, probes = -1;
   std::string where;
@@ -683,26 +685,26 @@ void start_search(Table* t, Cursor* c, int argc, sqlite3_value** argv) {
     const PlanArg& a = c->plan.args[i];
     sqlite3_value* v = argv[i];
     switch (a.kind) {
-      case 'q': decode_query(t, v, &c->query); break;
-      case 'k':
+      case ArgKind::Query: decode_query(t, v, &c->query); break;
+      case ArgKind::K:
         k = single_value("k", k, integer_argument(v, "k", 1, kMaxK));
         if (c->k_value) break;
         c->k_value = sqlite3_value_dup(v);
         if (!c->k_value) throw std::bad_alloc();
         break;
-      case 'p':
+      case ArgKind::Probes:
         if (!t->ivf->enabled()) fail("probes applies to index=ivf only");
         c->probes = probes = single_value("probes", probes, integer_argument(v, "probes", 1, kMaxLists));
         break;
-      case 'l': limit = sqlite3_value_int64(v); break;
-      case 'o': offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
-      case 'd': {
+      case ArgKind::Limit: limit = sqlite3_value_int64(v); break;
+      case ArgKind::Offset: offset = std::max<int64_t>(0, sqlite3_value_int64(v)); break;
+      case ArgKind::Distance: {
         int type = sqlite3_value_numeric_type(v);
         if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) fail("distance bound must be a number");
         double d = sqlite3_value_double(v);
         if (std::isnan(d)) fail("distance bound must be a number");
         // Several bounds: the tightest wins.
-        bool inclusive = a.op == 'L';
+        bool inclusive = a.op == Op::Le;
         if (d < c->bound || (d == c->bound && !inclusive)) {
           c->bound = d;
           c->bound_inclusive = inclusive;

@@ -1,5 +1,6 @@
 // The scan: prepared chunks (block.h) go through one kernel into a bounded
-// collector. No SQLite here.
+// collector (TopK). No SQLite here; the KNN search that drives it over an
+// index's lists is ext/index/knn.h.
 //
 // Ranking works on a "score" that is monotone in the reported distance, so
 // the hot loop skips work: L2 ranks by squared distance (sqrt only for the
@@ -38,7 +39,10 @@ double score_bound(Metric metric, double bound, bool inclusive);
 class Scorer {
  public:
   // The query must have the table's element type and dimensions.
-  Scorer(Metric metric, const VectorView& query, const Kernels& kernels);
+  // query_norm2, when known (>= 0), is the query's squared norm summed in
+  // double over its elements (query_norm2()), so that it is computed once
+  // per query.
+  Scorer(Metric metric, const VectorView& query, const Kernels& kernels, double query_norm2 = -1);
   // Scores of the block's vectors into out; `scratch` and `out` have room
   // for the panel's padded count.
   void score_block(const Block& block, float* scratch, double* out) const;
@@ -57,6 +61,9 @@ class Scorer {
   double scale_ = 1;     // float32 dot and cosine: query_ = query / scale_ (block.h)
   float inv_norm_ = 0;   // cosine: 1 / |query_|
 };
+
+// Sum of the squares of a query's elements, in double.
+double query_norm2(const VectorView& query);
 
 // Keeps the best `limit` hits that are strictly after `after` (for paging
 // through a stream) and within `bound` (inclusive or not).

@@ -1,7 +1,7 @@
 // The vector format: element types, views over encoded vectors, and the
 // conversions between BLOBs, JSON array text and the element types.
 //
-// On-disk / in-SQL encoding (no header, little-endian, fixed by DESIGN §1):
+// On-disk / in-SQL encoding (no header, little-endian, README "The vector format"):
 //   float32  4·d bytes   IEEE-754 binary32, element i at bytes [4i, 4i+4)
 //   float16  2·d bytes   IEEE-754 binary16, element i at bytes [2i, 2i+2)
 //   bfloat16 2·d bytes   the upper 16 bits of a float32, element i at [2i, 2i+2)
