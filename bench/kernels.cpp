@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "half.h"
 #include "kernels.h"
 
 namespace {
@@ -39,7 +40,7 @@ using Clock = std::chrono::steady_clock;
 
 volatile double g_sink;  // every result ends up here, so no call is dead code
 
-enum class Elem { F32, I8, Bit };
+enum class Elem { F32, F16, BF16, I8, Bit };
 
 struct KernelSpec {
   const char* name;
@@ -51,6 +52,12 @@ const KernelSpec kKernels[] = {
     {"f32_dot", Elem::F32, &Kernels::f32_dot},
     {"f32_cosine", Elem::F32, &Kernels::f32_cosine},
     {"f32_l2sq", Elem::F32, &Kernels::f32_l2sq},
+    {"f16_dot", Elem::F16, &Kernels::f16_dot},
+    {"f16_cosine", Elem::F16, &Kernels::f16_cosine},
+    {"f16_l2sq", Elem::F16, &Kernels::f16_l2sq},
+    {"bf16_dot", Elem::BF16, &Kernels::bf16_dot},
+    {"bf16_cosine", Elem::BF16, &Kernels::bf16_cosine},
+    {"bf16_l2sq", Elem::BF16, &Kernels::bf16_l2sq},
     {"i8_dot", Elem::I8, &Kernels::i8_dot},
     {"i8_cosine", Elem::I8, &Kernels::i8_cosine},
     {"i8_l2sq", Elem::I8, &Kernels::i8_l2sq},
@@ -62,7 +69,9 @@ const size_t kDims[] = {100, 384, 768, 1536};
 // The kernels' n: elements for f32 and int8, bytes for bit vectors (d bits,
 // rounded up to whole bytes: d = 100 is measured as 13 bytes = 104 bits).
 size_t kernel_n(Elem e, size_t d) { return e == Elem::Bit ? (d + 7) / 8 : d; }
-size_t vector_bytes(Elem e, size_t d) { return e == Elem::F32 ? 4 * d : kernel_n(e, d); }
+size_t vector_bytes(Elem e, size_t d) {
+  return e == Elem::F32 ? 4 * d : e == Elem::F16 || e == Elem::BF16 ? 2 * d : kernel_n(e, d);
+}
 
 // A working set of `pairs` vector pairs, each vector 64-byte aligned.
 struct WorkingSet {
@@ -92,6 +101,12 @@ WorkingSet make_working_set(Elem e, size_t d, size_t working_set_bytes, uint32_t
         case Elem::F32: {
           float x = unit(rng);
           std::memcpy(p + 4 * i, &x, 4);
+          break;
+        }
+        case Elem::F16:
+        case Elem::BF16: {
+          uint16_t h = e == Elem::F16 ? quiver::f32_to_f16(unit(rng)) : quiver::f32_to_bf16(unit(rng));
+          std::memcpy(p + 2 * i, &h, 2);
           break;
         }
         case Elem::I8: p[i] = static_cast<unsigned char>(static_cast<int8_t>(i8(rng))); break;
@@ -167,7 +182,7 @@ struct Result {
 bool agrees_with_reference(DistanceKernel k, DistanceKernel ref, const WorkingSet& ws, Elem e) {
   for (size_t p = 0; p < ws.pairs; ++p) {
     double x = k(ws.a(p), ws.b(p), ws.n), y = ref(ws.a(p), ws.b(p), ws.n);
-    double tol = e == Elem::F32 ? 1e-4 * (1 + std::fabs(y)) : 1e-9 * (1 + std::fabs(y));
+    double tol = e == Elem::F32 || e == Elem::F16 || e == Elem::BF16 ? 1e-4 * (1 + std::fabs(y)) : 1e-9 * (1 + std::fabs(y));
     if (!(std::fabs(x - y) <= tol)) return false;
   }
   return true;

@@ -3,9 +3,10 @@
 # missing: build (the extension), test (build + tests; with --full also clang
 # and its libFuzzer, numpy, and npm for the Node example and the newer SQLite,
 # as tests/run.sh --full needs), demo (build + npm for the GloVe data), bench
-# (demo + the peers' references), aarch64 (the cross compiler, qemu-user and
-# the arm64 libraries, for cmake/aarch64-test.sh), wasm (emscripten and
-# chromium, for examples/wasm/test.sh).
+# (demo + the peers' references: numpy and Faiss for the Python benchmarks),
+# aarch64 (the cross compiler, qemu-user and the arm64 libraries, for
+# cmake/aarch64-test.sh), wasm (emscripten and chromium, for
+# examples/wasm/test.sh).
 #   cmake/install-deps.sh test [--full]
 set -euo pipefail
 purpose=${1:-build}
@@ -23,7 +24,7 @@ case "$purpose" in
     if [ "${2:-}" = --full ]; then packages+=(clang-14 libclang-rt-14-dev python3-numpy npm); fi
     ;;
   demo) packages+=(npm) ;;
-  bench) packages+=(npm catch2 python3) ;;
+  bench) packages+=(npm catch2 python3 python3-numpy python3-faiss) ;;
   aarch64) packages+=(catch2 g++-aarch64-linux-gnu qemu-user libsqlite3-dev:arm64 libxsimd-dev:arm64) ;;
   # emscripten's recommends are not needed; chromium runs headless.
   wasm) packages+=(npm emscripten chromium); apt_options+=(--no-install-recommends) ;;

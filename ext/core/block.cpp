@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "half_block.h"
 #include "kernels.h"
 
 namespace quiver {
@@ -14,9 +15,11 @@ int safe_exponent(float max_abs) {
 
 void prepare_block(ElementType type, uint32_t dims, Metric metric, const unsigned char* rows, const int64_t* rowids,
                    int64_t count, Block* out) {
+  if (is_half(type)) return prepare_half_block(type, dims, metric, rows, rowids, count, out);
   size_t n = static_cast<size_t>(count);
   out->count = count;
   out->rowids.assign(rowids, rowids + n);
+  out->half_panel.clear();
   if (type != ElementType::Float32) {
     out->rows.assign(rows, rows + n * encoded_size(type, dims));
     out->panel.clear();

@@ -32,10 +32,11 @@ struct Block {
   std::vector<float> inv_norms;     // float32 + cosine: 1/|x| of the panel's row, 0 for a zero vector
   std::vector<float> scales;        // float32 + dot: panel row = stored row / scale (a power of two)
   std::vector<unsigned char> rows;  // int8, bit: as stored
+  std::vector<uint16_t> half_panel; // float16, bfloat16: the panel in that type (half_block.h)
 
   size_t memory() const {
     return rowids.capacity() * 8 + panel.capacity() * 4 + inv_norms.capacity() * 4 + scales.capacity() * 4 +
-           rows.capacity();
+           rows.capacity() + half_panel.capacity() * 2;
   }
 };
 

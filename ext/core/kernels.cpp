@@ -1,5 +1,9 @@
 // Kernel dispatch: which families were built, which this CPU runs, and the
 // one chosen for the process.
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -9,6 +13,14 @@
 namespace quiver {
 
 #if defined(QUIVER_KERNELS_X86)
+// F16C (float16 conversion), which clang's __builtin_cpu_supports does not
+// know: CPUID leaf 1, ECX bit 29. It uses the AVX registers, whose OS
+// support the avx2 check below covers.
+static bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
+
 const Kernels& sse42_kernels();
 const Kernels& avx2_kernels();
 const Kernels& avx512_kernels();
@@ -37,7 +49,8 @@ const Kernels* kernels_for(Isa isa) {
     case Isa::Sse42:
       return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") ? &sse42_kernels() : nullptr;
     case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt")
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c() &&
+                     __builtin_cpu_supports("popcnt")
                  ? &avx2_kernels()
                  : nullptr;
     case Isa::Avx512:

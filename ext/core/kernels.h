@@ -4,10 +4,13 @@
 // Every kernel reads exactly n elements of a and b (n > 0), which may be
 // unaligned, and never reads past them. For bit vectors n counts bytes.
 // The scalar table is the reference the SIMD tables are tested against.
+// float16 and bfloat16 (half.h) are widened to float32 as they are read, and
+// scored in float32 like float32 vectors.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace quiver {
@@ -27,6 +30,18 @@ using DistanceKernel = double (*)(const void* a, const void* b, size_t n);
 constexpr size_t kPanelWidth = 16;
 using PanelKernel = void (*)(const float* xs, size_t points, const float* panel, size_t dim, size_t count,
                              float* out);
+// The same over a panel of 16-bit elements (float16 or bfloat16 bits, same
+// layout), widened as they are read; xs stays float32.
+using HalfPanelKernel = void (*)(const float* xs, size_t points, const uint16_t* panel, size_t dim, size_t count,
+                                 float* out);
+
+// Conversions of n elements between float32 and a 16-bit type (src and the
+// 16-bit side may be unaligned). Widening is exact.
+// Narrowing rounds to nearest even (half.h), takes finite input, and returns
+// false when some element overflowed the 16-bit type (that element is then
+// infinite in dst; the caller reports it).
+using WidenKernel = void (*)(const void* src, float* dst, size_t n);
+using NarrowKernel = bool (*)(const void* src, void* dst, size_t n);
 
 struct Kernels {
   const char* name;            // the kernel family, as quiver_simd() reports it
@@ -39,6 +54,20 @@ struct Kernels {
   DistanceKernel bit_hamming;  // differing bits over n bytes
   PanelKernel f32_dot_panel;   // x . v for a few x and many v (see PanelKernel)
   PanelKernel f32_l2sq_panel;  // |x - v|^2 for a few x and many v
+  DistanceKernel f16_dot;      // the float32 kernels, for float16 vectors
+  DistanceKernel f16_l2sq;
+  DistanceKernel f16_cosine;
+  DistanceKernel bf16_dot;     // ... and for bfloat16 vectors
+  DistanceKernel bf16_l2sq;
+  DistanceKernel bf16_cosine;
+  HalfPanelKernel f16_dot_panel;
+  HalfPanelKernel f16_l2sq_panel;
+  HalfPanelKernel bf16_dot_panel;
+  HalfPanelKernel bf16_l2sq_panel;
+  WidenKernel f16_widen;
+  NarrowKernel f16_narrow;
+  WidenKernel bf16_widen;
+  NarrowKernel bf16_narrow;
 };
 
 // Kernel families, best last within each architecture.

@@ -17,10 +17,24 @@ struct Pairs {
   }
 };
 
+// float16 conversion is part of base aarch64; bfloat16 widens by a shift.
+struct Halves {
+  using B = xsimd::batch<float, Arch>;
+  static constexpr bool kF16 = true;
+  static B f16(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+  static B bf16(const uint16_t* p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+  static void f16_store(uint16_t* p, B x) { vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(x))); }
+  static void bf16_store(uint16_t* p, B x) {
+    uint32x4_t b = vreinterpretq_u32_f32(x);
+    uint32x4_t odd = vandq_u32(vshrq_n_u32(b, 16), vdupq_n_u32(1));
+    vst1_u16(p, vshrn_n_u32(vaddq_u32(b, vaddq_u32(vdupq_n_u32(0x7fff), odd)), 16));
+  }
+};
+
 }  // namespace
 
 const Kernels& neon_kernels() {
-  static const Kernels k = simd::make_kernels<Arch, Pairs>("neon");
+  static const Kernels k = simd::make_kernels<Arch, Pairs, Halves>("neon");
   return k;
 }
 

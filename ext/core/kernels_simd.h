@@ -6,7 +6,14 @@
 // one of them).
 //
 // Each ISA file supplies the int8 Pairs policy described below: xsimd 8.1
-// has no widening multiply, and converts int8 element by element.
+// has no widening multiply, and converts int8 element by element. It also
+// supplies a Halves policy for the 16-bit types, which xsimd 8.1 lacks:
+//   Halves::kF16            whether the ISA converts float16 (F16C, NEON);
+//                           without it the float16 entries are the scalar ones
+//   Halves::f16(p), bf16(p) B::size elements at p widened to a float batch
+//   Halves::f16_store(p, x), bf16_store(p, x)
+//                           a float batch narrowed to B::size elements at p,
+//                           rounded to nearest even, infinity on overflow
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -15,17 +22,68 @@
 #include <cstdint>
 #include <cstring>
 
+#include "half.h"
 #include "kernels.h"
 
 namespace quiver {
 namespace simd {
 
+// Element readers: the float kernels are written once over them. load()
+// reads B::size elements as a float batch, one() a single element, and the
+// k* members name the scalar reference a kernel falls back on. The 16-bit
+// readers also load a tail of fewer than B::size elements, zero-padded
+// (kPadTail), which costs less than converting it one element at a time;
+// zeros add nothing to any of the sums.
 template <class Arch>
-inline float tail_f32(const void* p, size_t i) {
-  float x;
-  std::memcpy(&x, static_cast<const float*>(p) + i, 4);
-  return x;
+struct ReadF32 {
+  using Element = float;
+  static constexpr bool kPadTail = false;
+  static xsimd::batch<float, Arch> load(const float* p) { return xsimd::batch<float, Arch>::load_unaligned(p); }
+  static float one(const float* p) {
+    float x;
+    std::memcpy(&x, p, 4);
+    return x;
+  }
+  static constexpr DistanceKernel Kernels::*kDot = &Kernels::f32_dot;
+  static constexpr DistanceKernel Kernels::*kL2sq = &Kernels::f32_l2sq;
+  static constexpr DistanceKernel Kernels::*kCosine = &Kernels::f32_cosine;
+};
+
+template <class Arch>
+inline uint16_t one_u16(const uint16_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return h;
 }
+
+template <class Arch, class Load>
+inline xsimd::batch<float, Arch> load_padded(const uint16_t* p, size_t count) {
+  uint16_t padded[xsimd::batch<float, Arch>::size] = {};
+  std::memcpy(padded, p, 2 * count);
+  return Load::load(padded);
+}
+
+// One reader for both 16-bit types: Widen converts B::size elements, Scalar one.
+template <class Arch, xsimd::batch<float, Arch> (*Widen)(const uint16_t*), float (*Scalar)(uint16_t),
+          DistanceKernel Kernels::*Dot, DistanceKernel Kernels::*L2sq, DistanceKernel Kernels::*Cosine>
+struct ReadHalf {
+  using Element = uint16_t;
+  static constexpr bool kPadTail = true;
+  static xsimd::batch<float, Arch> load(const uint16_t* p) { return Widen(p); }
+  static xsimd::batch<float, Arch> load_tail(const uint16_t* p, size_t count) {
+    return load_padded<Arch, ReadHalf>(p, count);
+  }
+  static float one(const uint16_t* p) { return Scalar(one_u16<Arch>(p)); }
+  static constexpr DistanceKernel Kernels::*kDot = Dot;
+  static constexpr DistanceKernel Kernels::*kL2sq = L2sq;
+  static constexpr DistanceKernel Kernels::*kCosine = Cosine;
+};
+
+template <class Arch, class Halves>
+using ReadF16 = ReadHalf<Arch, Halves::f16, f16_to_f32, &Kernels::f16_dot, &Kernels::f16_l2sq, &Kernels::f16_cosine>;
+template <class Arch, class Halves>
+using ReadBF16 =
+    ReadHalf<Arch, Halves::bf16, bf16_to_f32, &Kernels::bf16_dot, &Kernels::bf16_l2sq, &Kernels::bf16_cosine>;
 
 // float32 accumulators are exact enough for embeddings, but overflow past
 // 3.4e38 and underflow below 1e-38. Results near either edge are recomputed
@@ -34,67 +92,78 @@ inline float tail_f32(const void* p, size_t i) {
 template <class Arch>
 inline bool needs_wide(float x) { return !(std::fabs(x) >= 1e-30f && std::fabs(x) <= 1e30f); }
 
-template <class Arch>
-double f32_dot(const void* a, const void* b, size_t n) {
+template <class Arch, class E>
+double dot(const void* a, const void* b, size_t n) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t W = B::size;
-  const float* x = static_cast<const float*>(a);
-  const float* y = static_cast<const float*>(b);
+  const auto* x = static_cast<const typename E::Element*>(a);
+  const auto* y = static_cast<const typename E::Element*>(b);
   B s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
   size_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
-    s0 = xsimd::fma(B::load_unaligned(x + i), B::load_unaligned(y + i), s0);
-    s1 = xsimd::fma(B::load_unaligned(x + i + W), B::load_unaligned(y + i + W), s1);
-    s2 = xsimd::fma(B::load_unaligned(x + i + 2 * W), B::load_unaligned(y + i + 2 * W), s2);
-    s3 = xsimd::fma(B::load_unaligned(x + i + 3 * W), B::load_unaligned(y + i + 3 * W), s3);
+    s0 = xsimd::fma(E::load(x + i), E::load(y + i), s0);
+    s1 = xsimd::fma(E::load(x + i + W), E::load(y + i + W), s1);
+    s2 = xsimd::fma(E::load(x + i + 2 * W), E::load(y + i + 2 * W), s2);
+    s3 = xsimd::fma(E::load(x + i + 3 * W), E::load(y + i + 3 * W), s3);
   }
-  for (; i + W <= n; i += W) s0 = xsimd::fma(B::load_unaligned(x + i), B::load_unaligned(y + i), s0);
+  for (; i + W <= n; i += W) s0 = xsimd::fma(E::load(x + i), E::load(y + i), s0);
+  if constexpr (E::kPadTail) {
+    if (i < n) s1 = xsimd::fma(E::load_tail(x + i, n - i), E::load_tail(y + i, n - i), s1);
+    i = n;
+  }
   float s = xsimd::hadd((s0 + s1) + (s2 + s3));
-  for (; i < n; ++i) s += tail_f32<Arch>(x, i) * tail_f32<Arch>(y, i);
-  return needs_wide<Arch>(s) ? scalar_kernels().f32_dot(a, b, n) : s;
+  for (; i < n; ++i) s += E::one(x + i) * E::one(y + i);
+  return needs_wide<Arch>(s) ? (scalar_kernels().*E::kDot)(a, b, n) : s;
 }
 
-template <class Arch>
-double f32_l2sq(const void* a, const void* b, size_t n) {
+template <class Arch, class E>
+double l2sq(const void* a, const void* b, size_t n) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t W = B::size;
-  const float* x = static_cast<const float*>(a);
-  const float* y = static_cast<const float*>(b);
+  const auto* x = static_cast<const typename E::Element*>(a);
+  const auto* y = static_cast<const typename E::Element*>(b);
   B s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
   size_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
-    B d0 = B::load_unaligned(x + i) - B::load_unaligned(y + i);
-    B d1 = B::load_unaligned(x + i + W) - B::load_unaligned(y + i + W);
-    B d2 = B::load_unaligned(x + i + 2 * W) - B::load_unaligned(y + i + 2 * W);
-    B d3 = B::load_unaligned(x + i + 3 * W) - B::load_unaligned(y + i + 3 * W);
+    B d0 = E::load(x + i) - E::load(y + i);
+    B d1 = E::load(x + i + W) - E::load(y + i + W);
+    B d2 = E::load(x + i + 2 * W) - E::load(y + i + 2 * W);
+    B d3 = E::load(x + i + 3 * W) - E::load(y + i + 3 * W);
     s0 = xsimd::fma(d0, d0, s0);
     s1 = xsimd::fma(d1, d1, s1);
     s2 = xsimd::fma(d2, d2, s2);
     s3 = xsimd::fma(d3, d3, s3);
   }
   for (; i + W <= n; i += W) {
-    B d = B::load_unaligned(x + i) - B::load_unaligned(y + i);
+    B d = E::load(x + i) - E::load(y + i);
     s0 = xsimd::fma(d, d, s0);
+  }
+  if constexpr (E::kPadTail) {
+    if (i < n) {
+      B d = E::load_tail(x + i, n - i) - E::load_tail(y + i, n - i);
+      s1 = xsimd::fma(d, d, s1);
+    }
+    i = n;
   }
   float s = xsimd::hadd((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) {
-    float d = tail_f32<Arch>(x, i) - tail_f32<Arch>(y, i);
+    float d = E::one(x + i) - E::one(y + i);
     s += d * d;
   }
-  return needs_wide<Arch>(s) ? scalar_kernels().f32_l2sq(a, b, n) : s;
+  return needs_wide<Arch>(s) ? (scalar_kernels().*E::kL2sq)(a, b, n) : s;
 }
 
-template <class Arch>
-double f32_cosine(const void* a, const void* b, size_t n) {
+template <class Arch, class E>
+double cosine(const void* a, const void* b, size_t n) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t W = B::size;
-  const float* x = static_cast<const float*>(a);
-  const float* y = static_cast<const float*>(b);
+  const auto* x = static_cast<const typename E::Element*>(a);
+  const auto* y = static_cast<const typename E::Element*>(b);
   B ab0(0.0f), aa0(0.0f), bb0(0.0f), ab1(0.0f), aa1(0.0f), bb1(0.0f);
   size_t i = 0;
   for (; i + 2 * W <= n; i += 2 * W) {
-    B x0 = B::load_unaligned(x + i), y0 = B::load_unaligned(y + i);
-    B x1 = B::load_unaligned(x + i + W), y1 = B::load_unaligned(y + i + W);
+    B x0 = E::load(x + i), y0 = E::load(y + i);
+    B x1 = E::load(x + i + W), y1 = E::load(y + i + W);
     ab0 = xsimd::fma(x0, y0, ab0);
     aa0 = xsimd::fma(x0, x0, aa0);
     bb0 = xsimd::fma(y0, y0, bb0);
@@ -103,20 +172,71 @@ double f32_cosine(const void* a, const void* b, size_t n) {
     bb1 = xsimd::fma(y1, y1, bb1);
   }
   for (; i + W <= n; i += W) {
-    B x0 = B::load_unaligned(x + i), y0 = B::load_unaligned(y + i);
+    B x0 = E::load(x + i), y0 = E::load(y + i);
     ab0 = xsimd::fma(x0, y0, ab0);
     aa0 = xsimd::fma(x0, x0, aa0);
     bb0 = xsimd::fma(y0, y0, bb0);
   }
+  if constexpr (E::kPadTail) {
+    if (i < n) {
+      B x1 = E::load_tail(x + i, n - i), y1 = E::load_tail(y + i, n - i);
+      ab1 = xsimd::fma(x1, y1, ab1);
+      aa1 = xsimd::fma(x1, x1, aa1);
+      bb1 = xsimd::fma(y1, y1, bb1);
+    }
+    i = n;
+  }
   float ab = xsimd::hadd(ab0 + ab1), aa = xsimd::hadd(aa0 + aa1), bb = xsimd::hadd(bb0 + bb1);
   for (; i < n; ++i) {
-    float u = tail_f32<Arch>(x, i), v = tail_f32<Arch>(y, i);
+    float u = E::one(x + i), v = E::one(y + i);
     ab += u * v;
     aa += u * u;
     bb += v * v;
   }
-  if (needs_wide<Arch>(aa) || needs_wide<Arch>(bb) || !std::isfinite(ab)) return scalar_kernels().f32_cosine(a, b, n);
+  if (needs_wide<Arch>(aa) || needs_wide<Arch>(bb) || !std::isfinite(ab)) return (scalar_kernels().*E::kCosine)(a, b, n);
   return cosine_from_sums(ab, aa, bb);
+}
+
+// 16-bit elements to float32 and back, B::size at a time with the ISA's
+// conversions and the scalar ones (half.h) for the tail.
+template <class Arch, class E>
+void widen(const void* src, float* dst, size_t n) {
+  constexpr size_t W = xsimd::batch<float, Arch>::size;
+  const auto* x = static_cast<const uint16_t*>(src);
+  size_t i = 0;
+  for (; i + W <= n; i += W) E::load(x + i).store_unaligned(dst + i);
+  if (i < n) {
+    float tail[W];
+    E::load_tail(x + i, n - i).store_unaligned(tail);
+    std::memcpy(dst + i, tail, 4 * (n - i));
+  }
+}
+
+// `overflow` is the smallest magnitude that rounds to infinity; finite input
+// overflows exactly when its largest magnitude reaches it.
+template <class Arch, void (*Store)(uint16_t*, xsimd::batch<float, Arch>), uint16_t (*Narrow)(float),
+          uint32_t kOverflowBits>
+bool narrow(const void* src, void* dst, size_t n) {
+  using B = xsimd::batch<float, Arch>;
+  constexpr size_t W = B::size;
+  const auto* x = static_cast<const float*>(src);
+  auto* out = static_cast<uint16_t*>(dst);
+  B largest(0.0f);
+  size_t i = 0;
+  for (; i + W <= n; i += W) {
+    B v = B::load_unaligned(x + i);
+    largest = xsimd::max(largest, xsimd::abs(v));
+    Store(out + i, v);
+  }
+  const float limit = bits_float(kOverflowBits);
+  bool fits = !xsimd::any(largest >= B(limit));
+  for (; i < n; ++i) {
+    float v = ReadF32<Arch>::one(x + i);
+    fits &= std::fabs(v) < limit;
+    uint16_t h = Narrow(v);
+    std::memcpy(out + i, &h, 2);
+  }
+  return fits;
 }
 
 // int8 kernels accumulate exactly in int32 lanes. Each ISA file supplies a
@@ -221,8 +341,8 @@ double bit_hamming(const void* a, const void* b, size_t n) {
 // accumulators busy (enough to hide the FMA latency) and reads the panel,
 // which for k-means is larger than the L1 cache, once per P points. Every
 // lane sums over t in order, so tiling never changes a result.
-template <class Arch, size_t P, size_t G, class Step>
-void panel_tile(const float* xs, const float* panel, size_t dim, size_t count, float* out, Step step) {
+template <class Arch, class E, size_t P, size_t G, class Step>
+void panel_tile(const float* xs, const typename E::Element* panel, size_t dim, size_t count, float* out, Step step) {
   using B = xsimd::batch<float, Arch>;
   constexpr size_t W = B::size;
   static_assert(kPanelWidth % W == 0, "panel width must be a multiple of the batch");
@@ -234,7 +354,7 @@ void panel_tile(const float* xs, const float* panel, size_t dim, size_t count, f
   for (size_t t = 0; t < dim; ++t) {
     B v[G * R];
     for (size_t g = 0; g < G; ++g)
-      for (size_t r = 0; r < R; ++r) v[g * R + r] = B::load_unaligned(panel + g * stride + t * kPanelWidth + r * W);
+      for (size_t r = 0; r < R; ++r) v[g * R + r] = E::load(panel + g * stride + t * kPanelWidth + r * W);
     for (size_t p = 0; p < P; ++p) {
       B xt(xs[p * dim + t]);
       for (size_t a = 0; a < G * R; ++a) acc[p][a] = step(xt, v[a], acc[p][a]);
@@ -245,55 +365,78 @@ void panel_tile(const float* xs, const float* panel, size_t dim, size_t count, f
 }
 
 // P points against the whole panel, G blocks at a time, then one by one.
-template <class Arch, size_t P, size_t G, class Step>
-void panel_rows(const float* xs, const float* panel, size_t dim, size_t count, float* out, Step step) {
+template <class Arch, class E, size_t P, size_t G, class Step>
+void panel_rows(const float* xs, const typename E::Element* panel, size_t dim, size_t count, float* out, Step step) {
   size_t blocks = count / kPanelWidth, block = 0;
   for (; block + G <= blocks; block += G)
-    panel_tile<Arch, P, G>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
+    panel_tile<Arch, E, P, G>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
   for (; block < blocks; ++block)
-    panel_tile<Arch, P, 1>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
+    panel_tile<Arch, E, P, 1>(xs, panel + block * dim * kPanelWidth, dim, count, out + block * kPanelWidth, step);
 }
 
 // Tiles of eight accumulators: P points x G blocks x R batches per block.
-template <class Arch, class Step>
-void panel_kernel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out,
-                  Step step) {
+template <class Arch, class E, class Step>
+void panel_kernel(const float* xs, size_t points, const typename E::Element* panel, size_t dim, size_t count,
+                  float* out, Step step) {
   constexpr size_t R = kPanelWidth / xsimd::batch<float, Arch>::size;
   constexpr size_t P = R >= 4 ? 2 : 4;
   constexpr size_t G = P * R >= 8 ? 1 : 8 / (P * R);
   constexpr size_t G1 = R >= 8 ? 1 : 8 / R;  // a point alone: more blocks side by side
   size_t p = 0;
-  for (; p + P <= points; p += P) panel_rows<Arch, P, G>(xs + p * dim, panel, dim, count, out + p * count, step);
-  for (; p < points; ++p) panel_rows<Arch, 1, G1>(xs + p * dim, panel, dim, count, out + p * count, step);
+  for (; p + P <= points; p += P) panel_rows<Arch, E, P, G>(xs + p * dim, panel, dim, count, out + p * count, step);
+  for (; p < points; ++p) panel_rows<Arch, E, 1, G1>(xs + p * dim, panel, dim, count, out + p * count, step);
 }
 
-template <class Arch>
-void f32_dot_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
+template <class Arch, class E>
+void dot_panel(const float* xs, size_t points, const typename E::Element* panel, size_t dim, size_t count,
+               float* out) {
   using B = xsimd::batch<float, Arch>;
-  panel_kernel<Arch>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) { return xsimd::fma(xt, p, acc); });
+  panel_kernel<Arch, E>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) { return xsimd::fma(xt, p, acc); });
 }
 
-template <class Arch>
-void f32_l2sq_panel(const float* xs, size_t points, const float* panel, size_t dim, size_t count, float* out) {
+template <class Arch, class E>
+void l2sq_panel(const float* xs, size_t points, const typename E::Element* panel, size_t dim, size_t count,
+                float* out) {
   using B = xsimd::batch<float, Arch>;
-  panel_kernel<Arch>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) {
+  panel_kernel<Arch, E>(xs, points, panel, dim, count, out, [](B xt, B p, B acc) {
     B d = p - xt;
     return xsimd::fma(d, d, acc);
   });
 }
 
-template <class Arch, class Pairs>
+template <class Arch, class Pairs, class Halves>
 Kernels make_kernels(const char* name) {
-  return Kernels{name,
-                 f32_dot<Arch>,
-                 f32_l2sq<Arch>,
-                 f32_cosine<Arch>,
-                 i8_dot<Arch, Pairs>,
-                 i8_l2sq<Arch, Pairs>,
-                 i8_cosine<Arch, Pairs>,
-                 bit_hamming<Arch>,
-                 f32_dot_panel<Arch>,
-                 f32_l2sq_panel<Arch>};
+  using F32 = ReadF32<Arch>;
+  using BF16 = ReadBF16<Arch, Halves>;
+  Kernels k = scalar_kernels();
+  k.name = name;
+  k.f32_dot = dot<Arch, F32>;
+  k.f32_l2sq = l2sq<Arch, F32>;
+  k.f32_cosine = cosine<Arch, F32>;
+  k.i8_dot = i8_dot<Arch, Pairs>;
+  k.i8_l2sq = i8_l2sq<Arch, Pairs>;
+  k.i8_cosine = i8_cosine<Arch, Pairs>;
+  k.bit_hamming = bit_hamming<Arch>;
+  k.f32_dot_panel = dot_panel<Arch, F32>;
+  k.f32_l2sq_panel = l2sq_panel<Arch, F32>;
+  k.bf16_dot = dot<Arch, BF16>;
+  k.bf16_l2sq = l2sq<Arch, BF16>;
+  k.bf16_cosine = cosine<Arch, BF16>;
+  k.bf16_dot_panel = dot_panel<Arch, BF16>;
+  k.bf16_l2sq_panel = l2sq_panel<Arch, BF16>;
+  k.bf16_widen = widen<Arch, BF16>;
+  k.bf16_narrow = narrow<Arch, Halves::bf16_store, f32_to_bf16, 0x7f7f8000u>;
+  if constexpr (Halves::kF16) {
+    using F16 = ReadF16<Arch, Halves>;
+    k.f16_dot = dot<Arch, F16>;
+    k.f16_l2sq = l2sq<Arch, F16>;
+    k.f16_cosine = cosine<Arch, F16>;
+    k.f16_dot_panel = dot_panel<Arch, F16>;
+    k.f16_l2sq_panel = l2sq_panel<Arch, F16>;
+    k.f16_widen = widen<Arch, F16>;
+    k.f16_narrow = narrow<Arch, Halves::f16_store, f32_to_f16, 0x477ff000u>;
+  }
+  return k;
 }
 
 }  // namespace simd

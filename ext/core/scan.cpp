@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "half_block.h"
+
 namespace quiver {
 
 double query_norm2(const VectorView& query) {
@@ -20,8 +22,13 @@ double query_norm2(const VectorView& query) {
 Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k, double norm2)
     : metric_(metric), type_(query.type), kernels_(k), dims_(query.dims), bytes_(query.bytes()) {
   query_.assign((bytes_ + 3) / 4, 0.0f);
-  std::memcpy(query_.data(), query.data, bytes_);
-  if (type_ != ElementType::Float32 || metric == Metric::L2) return;
+  if (is_half(type_)) {  // scored as float32, against the block's 16-bit panel
+    query_.resize(dims_);
+    widen_to_float(query, query_.data());
+  } else {
+    std::memcpy(query_.data(), query.data, bytes_);
+  }
+  if ((type_ != ElementType::Float32 && !is_half(type_)) || metric == Metric::L2) return;
   float max_abs = 0;
   for (float x : query_) max_abs = std::max(max_abs, std::fabs(x));
   int e = safe_exponent(max_abs);
@@ -42,10 +49,9 @@ Scorer::Scorer(Metric metric, const VectorView& query, const Kernels& k, double 
 }
 
 double Scorer::exact_l2sq(const Block& block, size_t row) const {
-  const float* v = block.panel.data() + row / kPanelWidth * dims_ * kPanelWidth + row % kPanelWidth;
   double s = 0;
   for (size_t t = 0; t < dims_; ++t) {
-    double d = double{v[t * kPanelWidth]} - query_[t];
+    double d = double{panel_element(type_, block, dims_, row, t)} - query_[t];
     s += d * d;
   }
   return s;
@@ -54,18 +60,17 @@ double Scorer::exact_l2sq(const Block& block, size_t row) const {
 void Scorer::score_block(const Block& block, float* scratch, double* out) const {
   size_t n = static_cast<size_t>(block.count);
   const void* q = query_.data();
-  if (type_ == ElementType::Float32) {
+  if (type_ == ElementType::Float32 || is_half(type_)) {
     const float* x = query_.data();
-    size_t padded = block.panel.size() / dims_;
     if (metric_ == Metric::L2) {
-      kernels_.f32_l2sq_panel(x, 1, block.panel.data(), dims_, padded, scratch);
+      score_panel(kernels_, type_, true, x, block, dims_, scratch);
       // A sum of squares overflowed, or is so small that squares below
       // float32's range may have been lost: recompute it in double.
       for (size_t j = 0; j < n; ++j)
         out[j] = scratch[j] >= 0x1p-100f && scratch[j] <= FLT_MAX ? scratch[j] : exact_l2sq(block, j);
       return;
     }
-    kernels_.f32_dot_panel(x, 1, block.panel.data(), dims_, padded, scratch);
+    score_panel(kernels_, type_, false, x, block, dims_, scratch);
     if (metric_ == Metric::Dot) {
       for (size_t j = 0; j < n; ++j) out[j] = -(scale_ * block.scales[j]) * scratch[j];
     } else {

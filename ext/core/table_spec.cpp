@@ -100,6 +100,8 @@ bool parse_vector_type(const std::string& word, ElementType* type, std::string* 
   if (open == std::string::npos || word.back() != ']') return false;
   std::string base = lower(word.substr(0, open));
   if (base == "float" || base == "float32" || base == "f32") *type = ElementType::Float32;
+  else if (base == "float16" || base == "f16") *type = ElementType::Float16;
+  else if (base == "bfloat16" || base == "bf16") *type = ElementType::BFloat16;
   else if (base == "int8" || base == "i8") *type = ElementType::Int8;
   else if (base == "bit") *type = ElementType::Bit;
   else return false;
@@ -191,7 +193,7 @@ Status parse_column(const std::string& arg, TableSpec* spec) {
   col.auxiliary = auxiliary;
   if (!parse_column_type(words[1], &col.type))
     return Status::error("unknown type \"" + words[1] + "\" for column " + name +
-                         " (expected float[N], int8[N], bit[N], integer, real, text" +
+                         " (expected float[N], float16[N], bfloat16[N], int8[N], bit[N], integer, real, text" +
                          (auxiliary ? ", blob)" : ")"));
   if (col.type == ColumnType::Blob && !auxiliary)
     return Status::error("metadata column " + name + " cannot be blob (declare it auxiliary: +" + name + ")");

@@ -1,7 +1,8 @@
 // Parsing of CREATE VIRTUAL TABLE ... USING quiver(...) arguments.
 //
 // Each argument is either an option `word = value` or a column:
-//   name float[N] | int8[N] | bit[N] [distance=cosine|dot|l2|hamming]   the vector column (exactly one)
+//   name float[N] | float16[N] | bfloat16[N] | int8[N] | bit[N] [distance=cosine|dot|l2|hamming]
+//                                                                       the vector column (exactly one)
 //   name text | integer | real                                          metadata: stored, filterable
 //   +name text | integer | real | blob                                  auxiliary: stored, returned
 // Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N.

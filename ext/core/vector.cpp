@@ -2,10 +2,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
 #include "float_chars.h"
+#include "half.h"
+#include "kernels.h"
 
 namespace quiver {
 
@@ -89,6 +92,35 @@ const char* read_number(const char* p, const char* end, float* out, bool* out_of
   return token_end;
 }
 
+
+uint16_t narrow_one(ElementType type, float x) { return type == ElementType::Float16 ? f32_to_f16(x) : f32_to_bf16(x); }
+float widen_one(ElementType type, uint16_t h) { return type == ElementType::Float16 ? f16_to_f32(h) : bf16_to_f32(h); }
+
+// The shortest text that reads back, as a float32 rounded to `type`, to the
+// bits h: for P = 1, 2, ... digits, the P-digit decimal nearest to the value
+// and the one above it (next to a power of two the rounding interval above
+// is the wider), written as the float32 it reads as, so that the digits are
+// those of to_chars_shortest.
+std::to_chars_result half_to_chars(char* first, char* last, ElementType type, uint16_t h) {
+  float value = widen_one(type, h);
+  char text[40];
+  for (int precision = 1; precision <= 9; ++precision) {
+    std::snprintf(text, sizeof text, "%.*e", precision - 1, static_cast<double>(value));
+    double nearest = std::strtod(text, nullptr);
+    for (int candidate = 0; candidate < 2; ++candidate) {
+      float read;
+      if (from_chars_general(text, text + std::strlen(text), read).ec == std::errc() && narrow_one(type, read) == h)
+        return to_chars_shortest(first, last, read);
+      if (std::fabs(nearest) >= std::fabs(value)) break;
+      // One unit up in the last digit, away from zero like the value.
+      int exponent = std::atoi(std::strchr(text, 'e') + 1);
+      double step = std::pow(10.0, exponent - (precision - 1));
+      std::snprintf(text, sizeof text, "%.*e", precision - 1, nearest + std::copysign(step, nearest));
+    }
+  }
+  return to_chars_shortest(first, last, value);  // nine digits always read back
+}
+
 }  // namespace
 
 const char* element_type_name(ElementType type) {
@@ -96,6 +128,8 @@ const char* element_type_name(ElementType type) {
     case ElementType::Float32: return "float32";
     case ElementType::Int8: return "int8";
     case ElementType::Bit: return "bit";
+    case ElementType::Float16: return "float16";
+    case ElementType::BFloat16: return "bfloat16";
   }
   return "?";
 }
@@ -105,6 +139,8 @@ size_t encoded_size(ElementType type, uint32_t dims) {
     case ElementType::Float32: return size_t{dims} * 4;
     case ElementType::Int8: return dims;
     case ElementType::Bit: return dims / 8;
+    case ElementType::Float16:
+    case ElementType::BFloat16: return size_t{dims} * 2;
   }
   return 0;
 }
@@ -117,6 +153,12 @@ float VectorView::f32(uint32_t i) const {
 
 int8_t VectorView::i8(uint32_t i) const { return static_cast<const int8_t*>(data)[i]; }
 
+uint16_t VectorView::u16(uint32_t i) const {
+  uint16_t h;
+  std::memcpy(&h, static_cast<const unsigned char*>(data) + size_t{i} * 2, 2);
+  return h;
+}
+
 bool VectorView::bit(uint32_t i) const {
   return (static_cast<const unsigned char*>(data)[i / 8] >> (i % 8)) & 1;
 }
@@ -126,6 +168,8 @@ double VectorView::element(uint32_t i) const {
     case ElementType::Float32: return f32(i);
     case ElementType::Int8: return i8(i);
     case ElementType::Bit: return bit(i) ? 1.0 : 0.0;
+    case ElementType::Float16:
+    case ElementType::BFloat16: return widen_one(type, u16(i));
   }
   return 0;
 }
@@ -142,6 +186,13 @@ Status view_blob(ElementType type, const void* data, size_t nbytes, VectorView* 
       break;
     case ElementType::Int8: dims = nbytes; break;
     case ElementType::Bit: dims = nbytes * 8; break;
+    case ElementType::Float16:
+    case ElementType::BFloat16:
+      if (nbytes % 2 != 0)
+        return Status::error("blob of " + str(nbytes) + " bytes is not a " + element_type_name(type) +
+                             " vector (length must be a multiple of 2)");
+      dims = nbytes / 2;
+      break;
   }
   if (dims > kMaxDims)
     return Status::error(str(dims) + " dimensions exceed the maximum of " + str(kMaxDims));
@@ -161,6 +212,26 @@ Status view_blob(ElementType type, const void* data, size_t nbytes, VectorView* 
         std::memcpy(&w, bytes + 4 * i, 4);
         if ((w & 0x7f800000u) == 0x7f800000u)
           return Status::error("element " + str(i) + ((w & 0x007fffffu) ? " is NaN" : " is infinite"));
+      }
+    }
+  }
+  if (is_half(type)) {
+    // As for float32: an exponent of all ones is NaN or Inf.
+    const uint16_t exponent = type == ElementType::Float16 ? 0x7c00 : 0x7f80;
+    const uint16_t fraction = type == ElementType::Float16 ? 0x03ff : 0x007f;
+    const unsigned char* bytes = static_cast<const unsigned char*>(data);
+    unsigned bad = 0;
+    for (size_t i = 0; i < dims; ++i) {
+      uint16_t h;
+      std::memcpy(&h, bytes + 2 * i, 2);
+      bad |= ((h & exponent) == exponent);
+    }
+    if (bad) {
+      for (size_t i = 0; i < dims; ++i) {
+        uint16_t h;
+        std::memcpy(&h, bytes + 2 * i, 2);
+        if ((h & exponent) == exponent)
+          return Status::error("element " + str(i) + ((h & fraction) ? " is NaN" : " is infinite"));
       }
     }
   }
@@ -210,7 +281,7 @@ Status parse_json(std::string_view text, std::vector<float>* out) {
 
 std::string to_json(const VectorView& v) {
   std::string s;
-  s.reserve(size_t{v.dims} * (v.type == ElementType::Float32 ? 12 : 4) + 2);
+  s.reserve(size_t{v.dims} * (v.type == ElementType::Int8 || v.type == ElementType::Bit ? 4 : 12) + 2);
   s.push_back('[');
   char buf[32];
   for (uint32_t i = 0; i < v.dims; ++i) {
@@ -220,6 +291,8 @@ std::string to_json(const VectorView& v) {
       case ElementType::Float32: r = to_chars_shortest(buf, buf + sizeof buf, v.f32(i)); break;
       case ElementType::Int8: r = std::to_chars(buf, buf + sizeof buf, int{v.i8(i)}); break;
       case ElementType::Bit: r = std::to_chars(buf, buf + sizeof buf, int{v.bit(i)}); break;
+      case ElementType::Float16:
+      case ElementType::BFloat16: r = half_to_chars(buf, buf + sizeof buf, v.type, v.u16(i)); break;
     }
     s.append(buf, r.ptr);
   }
@@ -264,6 +337,32 @@ Status quantize_int8(const VectorView& v, Int8Scale scale, void* out) {
   return Status();
 }
 
+Status narrow_to_half(const VectorView& v, ElementType type, void* out) {
+  if (v.type == type) {
+    std::memcpy(out, v.data, v.bytes());
+    return Status();
+  }
+  std::vector<float> wide;
+  const void* floats = v.data;
+  if (v.type != ElementType::Float32) {
+    wide.resize(v.dims);
+    widen_to_float(v, wide.data());
+    floats = wide.data();
+  }
+  const Kernels& k = active_kernels();
+  if ((type == ElementType::Float16 ? k.f16_narrow : k.bf16_narrow)(floats, out, v.dims)) return Status();
+  VectorView f{ElementType::Float32, v.dims, floats};
+  for (uint32_t i = 0; i < v.dims; ++i) {
+    uint16_t h = narrow_one(type, f.f32(i));
+    if (type == ElementType::Float16 ? f16_is_finite(h) : bf16_is_finite(h)) continue;
+    char buf[32];
+    auto r = to_chars_shortest(buf, buf + sizeof buf, f.f32(i));
+    return Status::error("element " + str(i) + " (" + std::string(buf, r.ptr) + ") is out of " +
+                         element_type_name(type) + " range");
+  }
+  return Status();  // not reached: the kernel found an element that overflows
+}
+
 void quantize_bit(const VectorView& v, void* out) {
   unsigned char* bits = static_cast<unsigned char*>(out);
   std::memset(bits, 0, v.dims / 8);
@@ -275,6 +374,10 @@ void widen_to_float(const VectorView& v, float* out) {
   if (v.type == ElementType::Float32) {
     std::memcpy(out, v.data, size_t{v.dims} * 4);
     return;
+  }
+  if (is_half(v.type)) {
+    const Kernels& k = active_kernels();
+    return (v.type == ElementType::Float16 ? k.f16_widen : k.bf16_widen)(v.data, out, v.dims);
   }
   for (uint32_t i = 0; i < v.dims; ++i) out[i] = static_cast<float>(v.element(i));
 }

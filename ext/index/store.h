@@ -14,7 +14,8 @@
 //   "T_vectors" (id INTEGER PRIMARY KEY, rowids BLOB, vectors BLOB)
 //       the chunk's payload, same id: `rowids` is capacity int64 little-endian
 //       rowids, `vectors` capacity encoded vectors (vector.h) back to back, so
-//       a scan reads one contiguous blob per chunk. Kept apart from T_chunks so
+//       a scan reads one contiguous blob per chunk: 4·d bytes a vector for
+//       float32, 2·d for float16 and bfloat16, d for int8, d/8 for bit. Kept apart from T_chunks so
 //       that count updates do not expire open blob handles.
 //   "T_rows"    (rowid INTEGER PRIMARY KEY, chunk INTEGER, slot INTEGER,
 //                c0, c1, ...)

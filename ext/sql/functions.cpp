@@ -4,8 +4,9 @@
 // Argument rules (README "The vector format"): a vector is a BLOB or JSON array text. A BLOB
 // carrying one of Quiver's subtypes is of that type; a bare BLOB is of the
 // function's "bare type" (float32 for most, int8 for vector_int8, bit for
-// vector_bit and hamming_distance). JSON text is read as float32 numbers and
-// converted to the bare type. Every vector returned carries its subtype.
+// vector_bit and hamming_distance, float16 for vector_f16, bfloat16 for
+// vector_bf16). JSON text is read as float32 numbers and converted to the
+// bare type. Every vector returned carries its subtype.
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -15,6 +16,7 @@
 #include "functions.h"
 #include "kernels.h"
 #include "sql_value.h"
+#include "type_kernels.h"
 #include "vector.h"
 #include "vector_math.h"
 
@@ -177,6 +179,20 @@ void fn_vector_bit(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   out.commit(ctx, ElementType::Bit);
 }
 
+// vector_f16 and vector_bf16: a bare blob is already of the type; any other
+// numeric vector is rounded to it.
+template <ElementType T>
+void fn_vector_half(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  Arg a;
+  if (any_null(argc, argv) || !decode(ctx, argv[0], T, &a) || !require_numeric(ctx, a.view)) return;
+  if (a.view.type == T) return result_vector(ctx, a.view);
+  ResultBuffer out(encoded_size(T, a.view.dims));
+  if (!out.data()) return sqlite3_result_error_nomem(ctx);
+  Status s = narrow_to_half(a.view, T, out.data());
+  if (!s.ok()) return result_error(ctx, s.message());
+  out.commit(ctx, T);
+}
+
 void fn_vector_to_json(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
   if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a)) return;
@@ -201,9 +217,8 @@ void fn_vector_type(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 void fn_vector_norm(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   Arg a;
   if (any_null(argc, argv) || !decode(ctx, argv[0], ElementType::Float32, &a) || !require_numeric(ctx, a.view)) return;
-  const Kernels& k = active_kernels();
-  bool f32 = a.view.type == ElementType::Float32;
-  sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_dot : k.i8_dot)(a.view.data, a.view.data, a.view.dims)));
+  DistanceKernel dot = type_kernels(active_kernels(), a.view.type).dot;
+  sqlite3_result_double(ctx, std::sqrt(dot(a.view.data, a.view.data, a.view.dims)));
 }
 
 // ---- arithmetic --------------------------------------------------------
@@ -270,17 +285,16 @@ void fn_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
       !decode_cached(ctx, argv, 1, ElementType::Float32, &scratch_b, &b) || !require_same_shape(ctx, a, b))
     return;
   if (a.type == ElementType::Bit) return result_error(ctx, "not defined for bit vectors (use hamming_distance)");
-  const Kernels& k = active_kernels();
-  bool f32 = a.type == ElementType::Float32;
+  TypeKernels k = type_kernels(active_kernels(), a.type);
   size_t n = a.dims;
   switch (M) {
     case Measure::Dot:
-      return sqlite3_result_double(ctx, (f32 ? k.f32_dot : k.i8_dot)(a.data, b.data, n));
+      return sqlite3_result_double(ctx, k.dot(a.data, b.data, n));
     case Measure::L2:
-      return sqlite3_result_double(ctx, std::sqrt((f32 ? k.f32_l2sq : k.i8_l2sq)(a.data, b.data, n)));
+      return sqlite3_result_double(ctx, std::sqrt(k.l2sq(a.data, b.data, n)));
     case Measure::CosineSimilarity:
     case Measure::CosineDistance: {
-      double d = (f32 ? k.f32_cosine : k.i8_cosine)(a.data, b.data, n);
+      double d = k.cosine(a.data, b.data, n);
       if (std::isnan(d)) return result_error(ctx, "undefined for a zero vector");
       return sqlite3_result_double(ctx, M == Measure::CosineDistance ? d : 1 - d);
     }
@@ -399,6 +413,8 @@ const FunctionDef kFunctions[] = {
     {"vector_int8", 1, kMakesVector, guarded<fn_vector_int8>},
     {"vector_int8", 2, kMakesVector, guarded<fn_vector_int8>},
     {"vector_bit", 1, kMakesVector, guarded<fn_vector_bit>},
+    {"vector_f16", 1, kMakesVector, guarded<fn_vector_half<ElementType::Float16>>},
+    {"vector_bf16", 1, kMakesVector, guarded<fn_vector_half<ElementType::BFloat16>>},
     {"vector_to_json", 1, kTakesVector, guarded<fn_vector_to_json>},
     {"vector_dims", 1, kTakesVector, guarded<fn_vector_dims>},
     {"vector_type", 1, kTakesVector, guarded<fn_vector_type>},

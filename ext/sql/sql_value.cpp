@@ -10,6 +10,8 @@ unsigned subtype_of(ElementType type) {
     case ElementType::Float32: return kSubtypeFloat32;
     case ElementType::Int8: return kSubtypeInt8;
     case ElementType::Bit: return kSubtypeBit;
+    case ElementType::Float16: return kSubtypeFloat16;
+    case ElementType::BFloat16: return kSubtypeBFloat16;
   }
   return 0;
 }
@@ -39,6 +41,8 @@ Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector*
         case kSubtypeFloat32: type = ElementType::Float32; break;
         case kSubtypeInt8: type = ElementType::Int8; break;
         case kSubtypeBit: type = ElementType::Bit; break;
+        case kSubtypeFloat16: type = ElementType::Float16; break;
+        case kSubtypeBFloat16: type = ElementType::BFloat16; break;
         default: break;
       }
       const void* data = sqlite3_value_blob(value);
@@ -64,6 +68,9 @@ Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector*
       if (bare_type == ElementType::Int8) {
         s = encode_int8_exact(out->parsed.data(), dims, out->owned.data());
         if (!s.ok()) return s;
+      } else if (is_half(bare_type)) {
+        s = narrow_to_half(floats, bare_type, out->owned.data());
+        if (!s.ok()) return s;
       } else {
         quantize_bit(floats, out->owned.data());
       }
@@ -74,6 +81,16 @@ Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector*
       return Status::error(std::string("expected a vector (a BLOB or JSON array text), got ") +
                            sql_type_name(sqlite3_value_type(value)));
   }
+}
+
+Status convert_for_column(ElementType column_type, DecodedVector* v) {
+  if (!is_half(column_type) || v->view.type != ElementType::Float32) return Status();
+  std::vector<unsigned char> out(encoded_size(column_type, v->view.dims));
+  Status s = narrow_to_half(v->view, column_type, out.data());
+  if (!s.ok()) return s;
+  v->owned.swap(out);  // v->view may point into the old owned buffer until here
+  v->view = VectorView{column_type, v->view.dims, v->owned.data()};
+  return Status();
 }
 
 void result_distance(sqlite3_context* ctx, Metric metric, double distance) {

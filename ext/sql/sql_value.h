@@ -13,10 +13,13 @@
 namespace quiver {
 
 // Subtype values match sqlite-vec's, so vectors pass between the two
-// extensions inside one expression.
+// extensions inside one expression; the 16-bit types, which sqlite-vec
+// lacks, take the next two.
 constexpr unsigned kSubtypeFloat32 = 223;
 constexpr unsigned kSubtypeBit = 224;
 constexpr unsigned kSubtypeInt8 = 225;
+constexpr unsigned kSubtypeFloat16 = 226;
+constexpr unsigned kSubtypeBFloat16 = 227;
 
 unsigned subtype_of(ElementType type);
 
@@ -35,9 +38,16 @@ struct DecodedVector {
 
 // Decodes a BLOB or JSON text value. A BLOB with one of Quiver's subtypes is
 // of that type, a bare BLOB is of `bare_type`; JSON numbers are converted to
-// `bare_type` (int8: exact integers; bit: by sign). NULL is the caller's to
+// `bare_type` (int8: exact integers; bit: by sign; float16, bfloat16:
+// rounded, an error beyond their range). NULL is the caller's to
 // handle. Out of memory throws std::bad_alloc.
 Status decode_vector(sqlite3_value* value, ElementType bare_type, DecodedVector* out);
+
+// A float32 vector given for a float16 or bfloat16 table (a row or a query)
+// is rounded to the table's type, as vector_f16 / vector_bf16 round it; an
+// element beyond the type's range is an error. Other vectors are left as
+// they are.
+Status convert_for_column(ElementType column_type, DecodedVector* v);
 
 // True when `v` is an integer from min to max, given as 10 or as 10.0 (a
 // bound parameter from a language without integers).

@@ -537,14 +537,17 @@ std::string dimension_mismatch(Table* t, sqlite3_value* value, const VectorView&
                         std::to_string(spec.dims) + "] (" + bytes(encoded_size(spec.element_type, spec.dims)) +
                         "), got a bare blob of " + bytes(got.bytes());
   if (got.bytes() == encoded_size(ElementType::Float32, spec.dims))
-    message += ", the size of float32[" + std::to_string(spec.dims) + "] (convert it with vector_" + type +
-               "(vector(...)))";
+    message += ", the size of float32[" + std::to_string(spec.dims) + "] (" +
+               (is_half(spec.element_type) ? std::string("mark it as float32 with vector(...)")
+                                           : "convert it with vector_" + std::string(type) + "(vector(...))") +
+               ")";
   return message;
 }
 
 void decode_query(Table* t, sqlite3_value* value, DecodedVector* out) {
   if (sqlite3_value_type(value) == SQLITE_NULL) fail("the query vector is NULL");
   Status s = decode_vector(value, t->spec.element_type, out);
+  if (s.ok()) s = convert_for_column(t->spec.element_type, out);
   if (!s.ok()) fail("query vector: " + s.message());
   if (out->view.type != t->spec.element_type)
     fail(std::string("query vector is ") + element_type_name(out->view.type) + ", " + t->spec.vector_column +
@@ -911,6 +914,7 @@ void decode_row_vector(Table* t, sqlite3_value* value, DecodedVector* out) {
   const std::string& name = t->spec.vector_column;
   if (sqlite3_value_type(value) == SQLITE_NULL) fail(name + " must not be NULL");
   Status s = decode_vector(value, t->spec.element_type, out);
+  if (s.ok()) s = convert_for_column(t->spec.element_type, out);
   if (!s.ok()) fail(name + ": " + s.message());
   if (out->view.type != t->spec.element_type)
     fail(name + " holds " + element_type_name(t->spec.element_type) + " vectors, got " +

@@ -1,11 +1,11 @@
 // Fuzz target: vector decoding. The input is taken as JSON text and as a
-// blob of each element type (float32, int8, bit), decoded by the vector layer
-// (vector.h) and by the SQL functions. Properties:
+// blob of each element type (float32, float16, bfloat16, int8, bit), decoded
+// by the vector layer (vector.h) and by the SQL functions. Properties:
 //   - parse_json accepts what vector() accepts as text, with the same bits,
-//     and vector_int8() / vector_bit() accept JSON exactly when the values fit
-//     their type;
+//     and vector_int8() / vector_bit() / vector_f16() / vector_bf16() accept
+//     JSON exactly when the values fit their type;
 //   - view_blob accepts a blob exactly when vector() / vector_int8() /
-//     vector_bit() accept it bare;
+//     vector_bit() / vector_f16() / vector_bf16() accept it bare;
 //   - every accepted vector survives vector_to_json and back bit for bit;
 //   - nothing reads or writes out of bounds (ASan), whatever the input.
 // The other SQL functions get the input too, for the last property only.
@@ -45,6 +45,11 @@ void check_json_round_trip(const VectorView& v) {
       for (float x : back) check(x == 0 || x == 1, "bit JSON holds other than 0 and 1: " + json);
       quiver::quantize_bit(VectorView{ElementType::Float32, v.dims, back.data()}, encoded.data());
       break;
+    case ElementType::Float16:
+    case ElementType::BFloat16:
+      check(quiver::narrow_to_half(VectorView{ElementType::Float32, v.dims, back.data()}, v.type, encoded.data()).ok(),
+            "16-bit JSON does not fit its type: " + json);
+      break;
   }
   check(std::memcmp(encoded.data(), v.data, v.bytes()) == 0, "JSON round trip changed the vector: " + json);
 }
@@ -63,7 +68,8 @@ void fuzz_layer(const uint8_t* data, size_t size, std::vector<float>* parsed, St
     quiver::quantize_int8(v, quiver::Int8Scale::Unit, out.data());
     if (dims % 8 == 0) quiver::quantize_bit(v, out.data());
   }
-  for (ElementType type : {ElementType::Float32, ElementType::Int8, ElementType::Bit}) {
+  for (ElementType type :
+       {ElementType::Float32, ElementType::Int8, ElementType::Bit, ElementType::Float16, ElementType::BFloat16}) {
     VectorView v;
     if (!quiver::view_blob(type, data, size, &v).ok()) continue;
     check(v.bytes() == size && v.data == data, "view_blob does not cover the blob");
@@ -86,6 +92,10 @@ void fuzz_sql(const uint8_t* data, size_t size, const std::vector<float>& parsed
   std::vector<unsigned char> int8(parsed.size());
   bool fits_int8 = parse_status.ok() &&
                    quiver::encode_int8_exact(parsed.data(), static_cast<uint32_t>(parsed.size()), int8.data()).ok();
+  VectorView floats{ElementType::Float32, static_cast<uint32_t>(parsed.size()), parsed.data()};
+  std::vector<unsigned char> f16(2 * parsed.size()), bf16(2 * parsed.size());
+  bool fits_f16 = parse_status.ok() && quiver::narrow_to_half(floats, ElementType::Float16, f16.data()).ok();
+  bool fits_bf16 = parse_status.ok() && quiver::narrow_to_half(floats, ElementType::BFloat16, bf16.data()).ok();
   struct {
     const char* constructor;
     bool accepts;
@@ -93,6 +103,8 @@ void fuzz_sql(const uint8_t* data, size_t size, const std::vector<float>& parsed
       {"vector", parse_status.ok()},
       {"vector_int8", fits_int8},
       {"vector_bit", parse_status.ok() && parsed.size() % 8 == 0},
+      {"vector_f16", fits_f16},
+      {"vector_bf16", fits_bf16},
   };
   for (const auto& c : json_cases) {
     fuzz::Result r = db.run(std::string("SELECT ") + c.constructor + "(?1)", {text});
@@ -106,6 +118,14 @@ void fuzz_sql(const uint8_t* data, size_t size, const std::vector<float>& parsed
     fuzz::Result r = db.run("SELECT vector_int8(?1)", {text});
     check(r.rows[0][0] == Value::blob(bytes_of(int8.data(), int8.size())), "vector_int8(text) differs from the layer");
   }
+  if (fits_f16) {
+    fuzz::Result r = db.run("SELECT vector_f16(?1)", {text});
+    check(r.rows[0][0] == Value::blob(bytes_of(f16.data(), f16.size())), "vector_f16(text) differs from the layer");
+  }
+  if (fits_bf16) {
+    fuzz::Result r = db.run("SELECT vector_bf16(?1)", {text});
+    check(r.rows[0][0] == Value::blob(bytes_of(bf16.data(), bf16.size())), "vector_bf16(text) differs from the layer");
+  }
 
   // A bare blob: taken as the constructor's own type, accepted when valid,
   // unchanged, and unchanged again through vector_to_json.
@@ -116,6 +136,8 @@ void fuzz_sql(const uint8_t* data, size_t size, const std::vector<float>& parsed
       {"vector", ElementType::Float32},
       {"vector_int8", ElementType::Int8},
       {"vector_bit", ElementType::Bit},
+      {"vector_f16", ElementType::Float16},
+      {"vector_bf16", ElementType::BFloat16},
   };
   for (const auto& c : blob_cases) {
     VectorView v;
@@ -157,6 +179,16 @@ void fuzz_sql(const uint8_t* data, size_t size, const std::vector<float>& parsed
       "l2_distance(vector_int8(?1), vector_int8(?2))",
       "dot_product(vector_int8(?1), vector_int8(?1))",
       "(SELECT vector_mean(x) FROM (SELECT ?1 AS x UNION ALL SELECT ?2 UNION ALL SELECT ?1))",
+      "vector_f16(vector(?1))",
+      "vector_bf16(vector_f16(?1))",
+      "vector(vector_bf16(?1))",
+      "cosine_distance(vector_f16(?1), vector_f16(?2))",
+      "l2_distance(vector_bf16(?1), vector_bf16(?1))",
+      "dot_product(vector_f16(?1), vector_f16(?1))",
+      "vector_norm(vector_bf16(?1))",
+      "vector_slice(vector_f16(?1), 1, 9)",
+      "vector_int8(vector_f16(?1))",
+      "vector_bit(vector_bf16(?1))",
   };
   // ?2 is the first half of the input, mostly of other dimensions.
   const std::string half = payload.substr(0, size / 2);
