@@ -1,6 +1,6 @@
 // The scan: prepared chunks (block.h) go through one kernel into a bounded
-// collector (TopK). No SQLite here; the KNN search that drives it over an
-// index's lists is ext/index/knn.h.
+// collector (TopK). No SQLite here; ext/sql/vtab.cpp drives it over an
+// index's lists.
 //
 // Ranking works on a "score" that is monotone in the reported distance, so
 // the hot loop skips work: L2 ranks by squared distance (sqrt only for the
