@@ -84,7 +84,7 @@ def timed_pairs(conn, table, max_distance, probes=None):
 def scored_distances(conn, table, probes_list):
     """{probes: distances quiver_pairs scores} from the table's chunk directory
     (the <table>_chunks shadow table) and centroids (quiver_clusters), by
-    ext/pairs.cpp's rule: each chunk of a list against itself and the list's
+    ext/sql/pairs.cpp's rule: each chunk of a list against itself and the list's
     later chunks, and against every chunk of the neighbour lists (the probes
     lists nearest by centroid) that are not compared from the other side; a
     block is scored whole, padded to 16 vectors. A model, for the time per
@@ -297,7 +297,7 @@ def main():
             "%.3gG" % (scored / 1e9) if scored else "", "%.1f" % (r["seconds"] / scored * 1e9) if scored else ""))
     print("vs exact scan = the exact quiver_pairs scan's time / this method's time; incl. rebuild adds the IVF "
           "'rebuild' (%.2f s) to the IVF time" % build["ivf rebuild"])
-    print("scored = distances computed (a model of ext/pairs.cpp's candidate rule, from the chunk directory and the "
+    print("scored = distances computed (a model of ext/sql/pairs.cpp's candidate rule, from the chunk directory and the "
           "centroids); ns/dist = seconds / scored")
     print("* measured on a sample (%d rows for the range query, %d for plain SQL) and scaled to %d rows"
           % (len(sample), len(sql_sample), n))

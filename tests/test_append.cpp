@@ -1,4 +1,4 @@
-// Buffered appends (ext/append_buffer.h, written by the store at savepoints,
+// Buffered appends (ext/core/append_buffer.h, written by the store at savepoints,
 // reads and the commit) under transactions: savepoints rolled back and
 // released, a statement that fails half-way, reads inside the transaction
 // and a ROLLBACK leave a trained IVF table holding exactly what an ordinary

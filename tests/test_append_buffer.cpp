@@ -1,4 +1,4 @@
-// The append buffer (ext/append_buffer.h), without SQLite:
+// The append buffer (ext/core/append_buffer.h), without SQLite:
 //   - a tail grows through the capacities one append at a time would give,
 //     and refuses an append once full at full size;
 //   - slots continue from the stored count; vectors and rowids are kept in

@@ -1,4 +1,4 @@
-// float16 and bfloat16: the scalar conversions (ext/half.h) against a
+// float16 and bfloat16: the scalar conversions (ext/core/half.h) against a
 // reference built here from the values' definitions, exhaustively over the
 // 65,536 bit patterns both ways, ties, subnormals and overflow; every kernel
 // family's conversions bit for bit against the scalar ones; and every

@@ -1,5 +1,5 @@
 // The SQL functions on float16 and bfloat16 vectors: byte-exact blobs
-// against the scalar conversions (ext/half.h), subtypes, JSON round trips of
+// against the scalar conversions (ext/core/half.h), subtypes, JSON round trips of
 // every value, distances against brute force in double on the widened
 // values, and the pinned error messages. Tagged [functions], so ctest runs
 // them again under each forced kernel family.

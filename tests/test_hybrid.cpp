@@ -1,4 +1,4 @@
-// quiver_hybrid (ext/hybrid.cpp, ext/fusion.h, ext/hybrid_args.h) through
+// quiver_hybrid (ext/sql/hybrid.cpp, ext/core/fusion.h, ext/core/hybrid_args.h) through
 // real SQLite connections, on seeded synthetic data:
 //   [hybrid]  the fused ranking against a reference written here from the
 //             definition: the vector side by a brute-force L2 scan over the

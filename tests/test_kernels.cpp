@@ -1,4 +1,4 @@
-// The distance kernels (ext/kernels.h). Every kernel family this machine can
+// The distance kernels (ext/core/kernels.h). Every kernel family this machine can
 // run is forced in turn and compared with the scalar reference; the scalar
 // reference itself is compared with a brute-force computation. Vectors sit
 // against PROT_NONE guard pages, so a kernel that reads one byte too many (or
@@ -421,7 +421,7 @@ TEST_CASE("identical vectors are at cosine distance 0, opposite ones at 2", "[ke
 }
 
 TEST_CASE("float kernels handle any finite float32, not only values near 1", "[kernels]") {
-  // Every finite float32 is a valid vector element (ext/vector.h). Products
+  // Every finite float32 is a valid vector element (ext/core/vector.h). Products
   // of large or tiny elements leave float32's range but not double's, which
   // the reference accumulates in: every family must agree with it.
   for (const Family& family : runnable_families()) {

@@ -1,4 +1,4 @@
-// k-means for the IVF quantizer (ext/kmeans.h), without SQLite:
+// k-means for the IVF quantizer (ext/core/kmeans.h), without SQLite:
 //   - training is deterministic for given points, options and seed;
 //   - well-separated Gaussian blobs are recovered (one centroid per blob,
 //     clusters pure);

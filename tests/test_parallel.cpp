@@ -1,4 +1,4 @@
-// The worker pool (ext/parallel.h) and the work split across it, without
+// The worker pool (ext/core/parallel.h) and the work split across it, without
 // SQLite:
 //   - run() calls every task index exactly once, on slots the pool has, and
 //     two tasks really run at once on a pool of two;

@@ -1,4 +1,4 @@
-// The pure vector layer (ext/vector.h, ext/vector_math.h): blob validation,
+// The pure vector layer (ext/core/vector.h, ext/core/vector_math.h): blob validation,
 // JSON parsing and printing, the int8/bit conversions and the element-wise
 // arithmetic. No SQLite here.
 #include <catch2/catch.hpp>
