@@ -35,32 +35,50 @@ Statement& Statement::operator=(Statement&& o) noexcept {
   return *this;
 }
 
-bool Statement::step() {
-  int rc = sqlite3_step(stmt_);
+bool step_statement(sqlite3* db, sqlite3_stmt* stmt) {
+  int rc = sqlite3_step(stmt);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  check_rc(db_, sqlite3_reset(stmt_));
-  check_rc(db_, rc);
+  check_rc(db, sqlite3_reset(stmt));
+  check_rc(db, rc);
   return false;
 }
 
+void bind_int(sqlite3* db, sqlite3_stmt* stmt, int i, int64_t v) {
+  check_rc(db, sqlite3_bind_int64(stmt, i, v));
+}
+
+void bind_value(sqlite3* db, sqlite3_stmt* stmt, int i, sqlite3_value* v) {
+  check_rc(db, v ? sqlite3_bind_value(stmt, i, v) : sqlite3_bind_null(stmt, i));
+}
+
+void bind_text(sqlite3* db, sqlite3_stmt* stmt, int i, const std::string& v) {
+  check_rc(db, sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+}
+
+void bind_blob(sqlite3* db, sqlite3_stmt* stmt, int i, const void* p, size_t n) {
+  check_rc(db, sqlite3_bind_blob64(stmt, i, p, n, SQLITE_STATIC));
+}
+
+bool Statement::step() { return step_statement(db_, stmt_); }
+
 Statement& Statement::bind(int i, int64_t v) {
-  check_rc(db_, sqlite3_bind_int64(stmt_, i, v));
+  bind_int(db_, stmt_, i, v);
   return *this;
 }
 
 Statement& Statement::bind(int i, sqlite3_value* v) {
-  check_rc(db_, v ? sqlite3_bind_value(stmt_, i, v) : sqlite3_bind_null(stmt_, i));
+  bind_value(db_, stmt_, i, v);
   return *this;
 }
 
 Statement& Statement::bind(int i, const std::string& v) {
-  check_rc(db_, sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  bind_text(db_, stmt_, i, v);
   return *this;
 }
 
 Statement& Statement::bind_blob(int i, const void* p, size_t n) {
-  check_rc(db_, sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
+  quiver::bind_blob(db_, stmt_, i, p, n);
   return *this;
 }
 

@@ -25,6 +25,15 @@ std::string sql_format(const char* format, Args... args) {
 // Runs SQL without results; throws on error.
 void exec(sqlite3* db, const std::string& sql);
 
+// Steps once: true for a row, false when done; throws on error. Shared by
+// Statement and the store's cached statements.
+bool step_statement(sqlite3* db, sqlite3_stmt* stmt);
+void bind_int(sqlite3* db, sqlite3_stmt* stmt, int i, int64_t v);
+void bind_value(sqlite3* db, sqlite3_stmt* stmt, int i, sqlite3_value* v);  // null binds NULL
+void bind_text(sqlite3* db, sqlite3_stmt* stmt, int i, const std::string& v);
+// The bytes must stay valid until the statement is reset.
+void bind_blob(sqlite3* db, sqlite3_stmt* stmt, int i, const void* p, size_t n);
+
 // A prepared statement, finalized when it goes. Errors throw (errors.h).
 class Statement {
  public:
@@ -53,23 +62,6 @@ class Statement {
 
   int64_t int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
-  // A use of a statement kept prepared: reset and unbound at scope exit, so
-  // blob memory bound to it is released (FTS5's habit).
-  class Use {
-   public:
-    explicit Use(Statement& s) : s_(s) {}
-    ~Use() {
-      sqlite3_reset(s_.stmt_);
-      sqlite3_clear_bindings(s_.stmt_);
-    }
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-    Statement* operator->() { return &s_; }
-
-   private:
-    Statement& s_;
-  };
 
  private:
   sqlite3* db_ = nullptr;

@@ -31,29 +31,21 @@ class Use {
   }
   Use(const Use&) = delete;
   Use& operator=(const Use&) = delete;
-  // Steps once: true for a row, false when done; throws on error.
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    check_rc(db_, sqlite3_reset(stmt_));
-    check_rc(db_, rc);
-    return false;
-  }
+  bool step() { return step_statement(db_, stmt_); }
   Use& bind(int i, int64_t v) {
-    check_rc(db_, sqlite3_bind_int64(stmt_, i, v));
+    bind_int(db_, stmt_, i, v);
     return *this;
   }
   Use& bind(int i, sqlite3_value* v) {
-    check_rc(db_, v ? sqlite3_bind_value(stmt_, i, v) : sqlite3_bind_null(stmt_, i));
+    bind_value(db_, stmt_, i, v);
     return *this;
   }
   Use& bind(int i, const std::string& v) {
-    check_rc(db_, sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    bind_text(db_, stmt_, i, v);
     return *this;
   }
   Use& bind_blob(int i, const void* p, size_t n) {
-    check_rc(db_, sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
+    quiver::bind_blob(db_, stmt_, i, p, n);
     return *this;
   }
   int64_t int_at(int col) { return sqlite3_column_int64(stmt_, col); }
