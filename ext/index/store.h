@@ -42,17 +42,11 @@
 #include "append_buffer.h"
 #include "block.h"
 #include "errors.h"
+#include "list_source.h"
 #include "sqlite_api.h"
 #include "table_spec.h"
 
 namespace quiver {
-
-struct ChunkInfo {
-  int64_t id = 0;
-  int64_t list = 0;
-  int64_t count = 0;
-  int64_t capacity = 0;
-};
 
 constexpr int kFormatVersion = 1;
 
