@@ -202,11 +202,8 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
       throw SqlError(SQLITE_ERROR, "quiver_pairs: the maximum distance must be a number");
     int64_t lists = c->table.ivf->lists();
     size_t probes = static_cast<size_t>(c->table.ivf->default_probes());
-    if (idx_num == kPlanWithProbes && argc > 2) {
-      if (!integer_in_range(argv[2], 1, kMaxLists))
-        throw SqlError(SQLITE_ERROR, "quiver_pairs: probes must be an integer from 1 to " + std::to_string(kMaxLists));
-      probes = static_cast<size_t>(sqlite3_value_int64(argv[2]));
-    }
+    if (idx_num == kPlanWithProbes && argc > 2)
+      probes = static_cast<size_t>(integer_argument(argv[2], "quiver_pairs: probes", 1, kMaxLists));
     // The bound in the scorer's terms (squared for L2).
     c->max_score = score_bound(c->table.store->spec().metric, max_distance, true);
     // Flat, or IVF before training: one list compared with itself.

@@ -38,15 +38,6 @@ Cursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c); }
 
 // ---- create / connect --------------------------------------------------
 
-std::string quote_identifier(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    q += c;
-    if (c == '"') q += '"';
-  }
-  return q + "\"";
-}
-
 int init_table(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err, bool create) {
   std::unique_ptr<VirtualTable> table(new (std::nothrow) VirtualTable());
   if (!table) return SQLITE_NOMEM;
