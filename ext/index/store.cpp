@@ -301,6 +301,15 @@ int64_t Store::config_count(const std::string& key, int64_t max) {
   return value;
 }
 
+double Store::config_number(const std::string& key) {
+  std::string text = config(key);
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(value)) corrupt("config " + key + " is \"" + text + "\"");
+  return value;
+}
+
 void Store::set_config(const std::string& key, const std::string& value) {
   Use q(db_, statement(kConfigSet));
   q.bind(1, key).bind(2, value).step();

@@ -163,6 +163,9 @@ class Store {
   // A count kept in config: missing is 0; anything but a number from 0 to
   // `max` is damage, refused before arithmetic uses it.
   int64_t config_count(const std::string& key, int64_t max);
+  // A real number kept in config: missing is 0; anything but a finite
+  // number is damage.
+  double config_number(const std::string& key);
   void set_config(const std::string& key, const std::string& value);
 
   // Transaction boundaries. Chunks written in the transaction are never

@@ -299,6 +299,7 @@ int x_sync(sqlite3_vtab* vtab) {
   return guard(vtab, [&] {
     table_of(vtab)->store->flush();
     table_of(vtab)->ivf->train_if_due();
+    table_of(vtab)->ivf->flush();
     return SQLITE_OK;
   });
 }
@@ -309,20 +310,23 @@ int x_commit(sqlite3_vtab* vtab) {
 }
 int x_rollback(sqlite3_vtab* vtab) {
   table_of(vtab)->ivf->end_transaction();
+  table_of(vtab)->ivf->discard();
   table_of(vtab)->store->end_transaction(true);
   return SQLITE_OK;
 }
-// Buffered appends are written at each savepoint, so a rollback to any
-// savepoint undoes all that is still buffered (store.h).
+// Buffered appends and counts are written at each savepoint, so a rollback
+// to any savepoint undoes all that is still buffered (store.h, ivf.h).
 int x_savepoint(sqlite3_vtab* vtab, int) {
   return guard(vtab, [&] {
     table_of(vtab)->store->flush();
+    table_of(vtab)->ivf->flush();
     return SQLITE_OK;
   });
 }
 int x_release(sqlite3_vtab*, int) { return SQLITE_OK; }
 int x_rollback_to(sqlite3_vtab* vtab, int) {
   table_of(vtab)->store->discard_pending();
+  table_of(vtab)->ivf->discard();
   table_of(vtab)->store->invalidate_cache();
   return SQLITE_OK;
 }
