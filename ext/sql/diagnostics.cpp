@@ -164,10 +164,10 @@ const TableFunction kFunctions[] = {
     {"quiver_stats",
      "CREATE TABLE x(rows, \"index\", lists, probes, min_list, median_list, max_list, trained_rows, changed, "
      "trained_spread, spread, tbl HIDDEN)",
-     11, 1, 1, produce_stats},
+     11, 1, 1, computed<produce_stats>},
     {"quiver_recall", "CREATE TABLE x(probes, recall, ms_per_query, tbl HIDDEN, samples HIDDEN, k HIDDEN)", 3, 1, 3,
-     produce_recall},
-    {"quiver_clusters", "CREATE TABLE x(cluster, size, centroid, tbl HIDDEN)", 3, 1, 1, produce_clusters},
+     computed<produce_recall>},
+    {"quiver_clusters", "CREATE TABLE x(cluster, size, centroid, tbl HIDDEN)", 3, 1, 1, computed<produce_clusters>},
 };
 
 }  // namespace

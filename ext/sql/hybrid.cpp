@@ -231,7 +231,7 @@ const TableFunction kHybrid = {
     "quiver_hybrid",
     "CREATE TABLE x(rowid, score, vector_rank, text_rank, distance, text_score, "
     "idx HIDDEN, fts HIDDEN, query_vector HIDDEN, query_text HIDDEN, k HIDDEN, options HIDDEN, filter HIDDEN)",
-    6, 5, 7, produce_hybrid};
+    6, 5, 7, computed<produce_hybrid>};
 
 }  // namespace
 
