@@ -149,7 +149,7 @@ void Ivf::flush() {
   store_.set_config("changed", std::to_string(changed_));
 }
 
-void Ivf::train_if_due() {
+void Ivf::train_if_due(WorkerPool* pool) {
   int64_t inserted = inserted_;
   inserted_ = 0;
   if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
@@ -157,7 +157,7 @@ void Ivf::train_if_due() {
   int64_t rows = count_;
   bool due = lists() == 0 ? rows >= std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists)
                           : rows >= 2 * config_int(store_, "trained_rows");
-  if (due) rebuild();
+  if (due) rebuild(pool);
 }
 
 // rebuild(), pass 1: a sample that depends only on the rows, not on where
@@ -236,7 +236,7 @@ std::vector<float> Ivf::training_sample(const std::vector<ChunkInfo>& chunks, in
 
 // rebuild(), pass 2: every row moves to the list of its nearest centroid,
 // chunk by chunk; returns the sum of the rows' distances to their centroid.
-double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks) {
+double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks, WorkerPool* pool) {
   const TableSpec& spec = store_.spec();
   size_t qdim = quantizer_dim();
   std::vector<unsigned char> buffer;
@@ -255,7 +255,7 @@ double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks) {
     }
     nearest.resize(count);
     best.resize(count);
-    centroids_.assign(points.data(), count, nearest.data(), best.data(), kernels_);
+    centroids_.assign(points.data(), count, nearest.data(), best.data(), kernels_, pool);
     for (size_t s = 0; s < count; ++s) {
       const float* x = points.data() + s * qdim;
       double norm2 = 0;
@@ -270,7 +270,7 @@ double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks) {
   return spread;
 }
 
-void Ivf::rebuild() {
+void Ivf::rebuild(WorkerPool* pool) {
   if (!enabled()) return;
   const TableSpec& spec = store_.spec();
   std::vector<ChunkInfo> old_chunks = store_.chunks(-1);
@@ -284,6 +284,7 @@ void Ivf::rebuild() {
   KMeansOptions options;
   options.k = static_cast<size_t>(lists);
   options.spherical = spec.metric == Metric::Cosine;
+  options.pool = pool;
   centroids_ = train_kmeans(sample.data(), sample_size, qdim, options, kernels_);
   sample = std::vector<float>();
   lists = static_cast<int64_t>(centroids_.k());
@@ -291,7 +292,7 @@ void Ivf::rebuild() {
   scratch_.resize(qdim);
   scores_.resize(centroids_.padded_k());
 
-  double spread = move_rows_to_lists(old_chunks);
+  double spread = move_rows_to_lists(old_chunks, pool);
   counts_dirty_ = false;  // replaced by the counts written here
   store_.set_config("lists", std::to_string(lists));
   store_.set_config("norm_bound", real_text(norm_bound_));

@@ -92,11 +92,14 @@ class Ivf {
   // At the commit of a write transaction (xSync): with train=auto, trains
   // if the transaction inserted at least kBulkTrainRows rows and the table
   // has grown past the automatic threshold.
-  void train_if_due();
+  // `pool` (parallel.h), when given, splits the training's k-means and the
+  // assignment of the rows to their lists across threads, with the same
+  // results as one thread.
+  void train_if_due(WorkerPool* pool = nullptr);
   // The transaction ended (committed or rolled back).
   void end_transaction() { inserted_ = 0; }
   // Trains on the current rows and moves every row to its list.
-  void rebuild();
+  void rebuild(WorkerPool* pool = nullptr);
 
   IvfStats stats();
   // Centroid of a trained list, in the quantizer's space (its first dims
@@ -112,7 +115,7 @@ class Ivf {
   int64_t chosen_lists(int64_t rows) const;
   // rebuild()'s two passes over the rows.
   std::vector<float> training_sample(const std::vector<ChunkInfo>& chunks, int64_t rows, int64_t lists);
-  double move_rows_to_lists(const std::vector<ChunkInfo>& chunks);
+  double move_rows_to_lists(const std::vector<ChunkInfo>& chunks, WorkerPool* pool);
 
   Store& store_;
   const Kernels& kernels_;

@@ -298,7 +298,7 @@ int x_begin(sqlite3_vtab*) { return SQLITE_OK; }
 int x_sync(sqlite3_vtab* vtab) {
   return guard(vtab, [&] {
     table_of(vtab)->store->flush();
-    table_of(vtab)->ivf->train_if_due();
+    table_of(vtab)->ivf->train_if_due(table_of(vtab)->connection->pool());
     table_of(vtab)->ivf->flush();
     return SQLITE_OK;
   });
