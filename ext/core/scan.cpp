@@ -123,12 +123,17 @@ TopK::TopK(size_t limit, double bound, bool bound_inclusive, const Hit* after)
     : limit_(limit), bound_(bound), bound_inclusive_(bound_inclusive), has_after_(after != nullptr),
       after_(after ? *after : Hit{0, 0}), worst_(bound), admit_equal_(bound_inclusive) {
   heap_.reserve(limit < 4096 ? limit : 4096);
+  if (limit == 0) {  // keeps nothing: admits nothing
+    worst_ = -std::numeric_limits<double>::infinity();
+    admit_equal_ = false;
+  }
 }
 
 void TopK::offer(const Hit& hit) {
   // NaN scores never rank.
   if (!(hit.score < bound_ || (bound_inclusive_ && hit.score == bound_))) return;
   if (has_after_ && !(after_ < hit)) return;
+  if (limit_ == 0) return;
   if (heap_.size() < limit_) {
     heap_.push_back(hit);
     std::push_heap(heap_.begin(), heap_.end());

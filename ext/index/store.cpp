@@ -228,7 +228,8 @@ void Store::create() {
                   "slot INTEGER NOT NULL",
                   s, t) +
        cols + ");" +
-       sql_format("CREATE TABLE \"%w\".\"%w_centroids\"(list INTEGER PRIMARY KEY, centroid BLOB NOT NULL);", s, t));
+       sql_format("CREATE TABLE \"%w\".\"%w_centroids\"(list INTEGER PRIMARY KEY, centroid BLOB NOT NULL);", s, t) +
+       metadata_indexes_sql());
   // Full chunks of about 256 KiB: large sequential reads, small rewrites.
   int64_t per_chunk = int64_t{256 * 1024} / static_cast<int64_t>(vector_bytes_);
   chunk_capacity_ = per_chunk < 16 ? 16 : per_chunk > 4096 ? 4096 : per_chunk;
@@ -266,6 +267,26 @@ void Store::drop() {
   for (const char* const* p = kShadowParts; *p; ++p)
     sql += sql_format("DROP TABLE IF EXISTS \"%w\".\"%w_%s\";", schema_.c_str(), table_.c_str(), *p);
   exec(db_, sql);
+}
+
+std::string Store::metadata_indexes_sql() {
+  std::string sql;
+  for (size_t i = 0; i < spec_.columns.size(); ++i) {
+    if (spec_.columns[i].auxiliary) continue;
+    // An index keeps its name when its table is renamed, so a renamed
+    // table's index may hold "T_rows_ci": the next free "T_rows_ci_n" then.
+    std::string name = shadow("rows") + "_c" + std::to_string(i);
+    Statement taken(db_, sql_format("SELECT 1 FROM \"%w\".sqlite_master WHERE name = ?1 COLLATE NOCASE", schema_.c_str()));
+    for (int n = 2;; ++n) {
+      taken.reset();
+      taken.bind(1, name);
+      if (!taken.step()) break;
+      name = shadow("rows") + "_c" + std::to_string(i) + "_" + std::to_string(n);
+    }
+    sql += sql_format("CREATE INDEX \"%w\".\"%w\" ON \"%w_rows\"(c%d);", schema_.c_str(), name.c_str(), table_.c_str(),
+                      static_cast<int>(i));
+  }
+  return sql;
 }
 
 void Store::rename(const std::string& new_table) {

@@ -21,6 +21,12 @@
 //                c0, c1, ...)
 //       where each row's vector lives, and its metadata and auxiliary values
 //       (column ci is the i-th non-vector column, with its declared affinity).
+//       Each metadata column has an index, "T_rows_ci" (auxiliary columns,
+//       which no search filters on, have none), so that a selective filter
+//       reads only the rows it passes. Renaming keeps the index names (SQLite
+//       renames no index), so a name already taken gets a suffix "_2", ...
+//       Tables made before these indexes existed have none; their filters
+//       scan T_rows.
 //   "T_centroids" (list INTEGER PRIMARY KEY, centroid BLOB)
 //       the IVF coarse quantizer (ivf.h): one float32 vector per list, in the
 //       quantizer's space; empty for a flat or untrained table.
@@ -182,6 +188,7 @@ class Store {
 
   sqlite3_stmt* statement(int id);
   std::string value_columns() const;  // ", c0, c1, ..."
+  std::string metadata_indexes_sql();
   ChunkInfo last_chunk(int64_t list, bool* found);
   ChunkInfo chunk_info(int64_t id);
   std::vector<ChunkInfo> query_chunks(int64_t list);
