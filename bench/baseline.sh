@@ -21,13 +21,13 @@ commit=$(git -C "$repo" rev-parse --verify --quiet "$rev^{commit}") || {
   echo "$0: no commit '$rev' in $repo" >&2
   exit 1
 }
-mkdir -p "$2"
-out=$(cd "$2" && pwd -P)
+out=$(realpath -m "$2")
 case "$out/" in
-  "$(cd "$repo" && pwd -P)/"*)
+  "$(realpath "$repo")/"*)
     echo "$0: OUTDIR must lie outside the source tree ($repo)" >&2
     exit 1 ;;
 esac
+mkdir -p "$out"
 
 src=$out/src
 if [ "$(cat "$src/.commit" 2>/dev/null || true)" != "$commit" ]; then

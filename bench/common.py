@@ -308,7 +308,7 @@ def add_baseline_args(ap):
 
 def check_baseline_args(args):
     """Fails early on a missing --baseline-ext or a --rounds below 1."""
-    if args.baseline_ext:
+    if args.baseline_ext is not None:  # "" when the command that printed it failed
         check_ext(args.baseline_ext)
     if args.rounds < 1:
         fail("--rounds must be at least 1")

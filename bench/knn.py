@@ -25,13 +25,17 @@ x 100 float32, cosine), or their first --rows words, in one run:
            bandwidth), and an exact cosine top-10 scan (precomputed norms, one
            SIMD dot per vector), no SQLite. Quiver's time per query is
            reported as a multiple of both.
+  builds   with --baseline-ext PATH (an earlier quiver.so, from
+           bench/baseline.sh): both Quiver tables' queries with that build and
+           with --ext, each in its own process, taking turns for --rounds
+           rounds; queries/s, recall and the after/before ratio per table.
 
 Queries: --queries rows (default 1,000) drawn with a fixed seed from the
 rows in use and removed from the base; every engine answers every query. One warm-up pass of the first --warmup queries,
 then one measured pass over all of them, the engines taking turns query by
 query so a slow spell of a shared machine hits all of them alike.
 
-    /usr/bin/python3 bench/knn.py [--rows 50000] [--csv knn.csv]
+    /usr/bin/python3 bench/knn.py [--rows 50000] [--csv knn.csv] [--baseline-ext OLD/quiver.so]
 
 Needs Debian's /usr/bin/python3 (its sqlite3 module loads extensions) with
 numpy (python3-numpy), build/quiver.so and build/bench/quiver_bench_floor
