@@ -1,12 +1,16 @@
-"""Helpers shared by the Python benchmarks (sql_scan.py, knn.py).
+"""Helpers shared by the Python benchmarks (sql_scan.py, knn.py, ivf.py, ...).
 
 Standard library only. The benchmarks run with Debian's /usr/bin/python3,
 whose sqlite3 module can load extensions.
 """
+import csv
+import hashlib
+import json
 import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -280,3 +284,202 @@ def machine_lines(versions):
         "  sqlite:      %s" % versions[0],
         "  quiver:      %s, kernels %s (quiver_simd()), tree %s" % (versions[1], versions[2], describe_tree()),
     ]
+
+
+# ---- two builds in one run (--baseline-ext of knn.py and ivf.py) ------------------
+#
+# Two builds of Quiver cannot share a process: both export the same entry
+# point and keep process-wide state. So each build answers in a process of
+# its own (a worker: this module's serve_build()), which loads that one .so
+# and reports which file it mapped. The parent sends both workers the same
+# queries over the same database files and has them take turns, pass by pass.
+
+ROUNDS = 7
+
+
+def add_baseline_args(ap):
+    """--baseline-ext and --rounds."""
+    ap.add_argument("--baseline-ext", default=None,
+                    help="also measure this earlier quiver.so (bench/baseline.sh REV DIR builds one) against --ext: "
+                         "the same files and queries, each build in its own process, the two taking turns")
+    ap.add_argument("--rounds", type=int, default=ROUNDS,
+                    help="rounds of the build comparison, each one pass of both builds (default %d)" % ROUNDS)
+
+
+def check_baseline_args(args):
+    """Fails early on a missing --baseline-ext or a --rounds below 1."""
+    if args.baseline_ext is not None:  # "" when the command that printed it failed
+        check_ext(args.baseline_ext)
+    if args.rounds < 1:
+        fail("--rounds must be at least 1")
+
+
+def builds_csv_path(csv_path):
+    """Where the build comparison goes: knn.csv -> knn-builds.csv."""
+    root, ext = os.path.splitext(csv_path)
+    return root + "-builds" + (ext or ".csv")
+
+
+def extension_file(ext):
+    """The file SQLite loads for `ext` (which may lack its .so suffix), resolved."""
+    for path in (ext, ext + ".so"):
+        if os.path.isfile(path):
+            return os.path.realpath(path)
+    fail("no Quiver extension at %s" % ext)
+
+
+def mapped_files():
+    """Resolved paths of the files this process has mapped."""
+    try:
+        with open("/proc/self/maps") as f:
+            return sorted({os.path.realpath(fields[-1]) for fields in (line.split() for line in f)
+                           if len(fields) >= 6 and fields[-1].startswith("/")})
+    except OSError:
+        return []
+
+
+def serve_build():
+    """A worker's loop. First line on stdin: {"ext", "cases": [[db, sql, params]],
+    "queries": [hex blobs]}; it answers with the build it loaded. Then one
+    line per pass, {"case", "count", "keep"}: it runs the first `count`
+    queries (all if null) of that case, one statement each, and answers
+    {"seconds", "rows"} (the rows only when asked to keep them)."""
+    setup = json.loads(sys.stdin.readline())
+    blobs = [bytes.fromhex(x) for x in setup["queries"]]
+    conns = {}
+    for db, _, _ in setup["cases"]:
+        if db not in conns:
+            conns[db] = connect(db, setup["ext"])
+    version, simd = next(iter(conns.values())).execute("SELECT quiver_version(), quiver_simd()").fetchone()
+    quivers = [x for x in mapped_files() if os.path.basename(x).startswith("quiver")]
+    print(json.dumps({"libraries": quivers, "version": version, "simd": simd}), flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        db, sql, params = setup["cases"][cmd["case"]]
+        execute = conns[db].execute
+        params = tuple(params)
+        started = time.perf_counter()
+        rows = [execute(sql, (blob,) + params).fetchall() for blob in blobs[:cmd["count"]]]
+        seconds = time.perf_counter() - started
+        print(json.dumps({"seconds": seconds, "rows": rows if cmd["keep"] else None}), flush=True)
+    for conn in conns.values():
+        conn.close()
+
+
+class BuildWorker:
+    """One build of Quiver in its own process (see serve_build)."""
+
+    def __init__(self, name, ext, cases, blobs):
+        self.name = name
+        self.file = extension_file(ext)
+        bench_dir = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import common; common.serve_build()",
+             bench_dir], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        hello = self._ask({"ext": self.file, "cases": [[db, sql, list(params)] for _, db, sql, params in cases],
+                           "queries": [b.hex() for b in blobs]})
+        if hello["libraries"] != [self.file]:
+            fail("the %s build's process mapped %s, not %s" % (name, hello["libraries"], self.file))
+        self.version = hello["version"]
+        self.simd = hello["simd"]
+        with open(self.file, "rb") as f:
+            self.sha256 = hashlib.sha256(f.read()).hexdigest()
+
+    def _ask(self, message):
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            fail("the %s build's process (%s) stopped" % (self.name, self.file))
+        return json.loads(line)
+
+    def run(self, case, count=None, keep=False):
+        answer = self._ask({"case": case, "count": count, "keep": keep})
+        return answer["seconds"], answer["rows"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def compare_builds(current_ext, baseline_ext, cases, blobs, rounds, warmup):
+    """Both builds over the same cases, [(label, db file, SQL, extra params)],
+    each query blob bound as ?1 and the params after it. Warm-up: the first
+    `warmup` queries of every case on each build. Then `rounds` rounds, in
+    each one pass of every case per build, the builds' order alternating by
+    round and case. Returns (workers, results): per case {"label", "qps":
+    {build: [per round]}, "rows": {build: rows of the first round}}."""
+    workers = [BuildWorker("current", current_ext, cases, blobs),
+               BuildWorker("baseline", baseline_ext, cases, blobs)]
+    print("build comparison: warm-up ...", file=sys.stderr)
+    for c in range(len(cases)):
+        for w in workers:
+            w.run(c, warmup)
+    results = [{"label": case[0], "qps": {w.name: [] for w in workers}, "rows": {}} for case in cases]
+    for r in range(rounds):
+        for c, result in enumerate(results):
+            for w in (workers if (r + c) % 2 == 0 else workers[::-1]):
+                seconds, rows = w.run(c, None, r == 0)
+                result["qps"][w.name].append(len(blobs) / seconds)
+                if rows is not None:
+                    result["rows"][w.name] = rows
+        print("build comparison: round %d/%d done" % (r + 1, rounds), file=sys.stderr)
+    for w in workers:
+        w.close()
+    return workers, results
+
+
+def _recall_cell(x):
+    return "%9.4f" % x if x is not None else "%9s" % "-"
+
+
+def report_builds(workers, results, query_count, base_rows, csv_path):
+    """Prints the comparison and writes it to csv_path, one row per case. Each
+    result may carry "recall": {build: recall@k}. The ratio is current /
+    baseline queries/s: the median of the per-round ratios, and their
+    min/max."""
+    current, baseline = workers
+    rounds = len(results[0]["qps"][current.name])
+    print("Builds compared: current (after) against baseline (before), each in its own process; "
+          "%d rounds, each one pass of %d queries per build and case, the builds' order alternating"
+          % (rounds, query_count))
+    for w in workers:
+        print("  %-9s %s (sha256 %s), quiver %s, kernels %s" % (w.name, w.file, w.sha256[:12], w.version, w.simd))
+    if current.sha256 == baseline.sha256:
+        print("  the two files are identical: this run measures the noise alone")
+    print("%-24s | %9s %9s | %9s %9s | %7s %15s | %s" % (
+        "case", "current", "baseline", "current", "baseline", "after/", "per-round", ""))
+    print("%-24s | %9s %9s | %9s %9s | %7s %15s | %s" % (
+        "", "q/s", "q/s", "recall", "recall", "before", "min - max", ""))
+    rows = []
+    for res in results:
+        after, before = res["qps"][current.name], res["qps"][baseline.name]
+        ratios = [a / b for a, b in zip(after, before)]
+        recall = res.get("recall", {})
+        note = ("slower in every round" if max(ratios) < 1 else "faster in every round" if min(ratios) > 1
+                else "")
+        row = {"case": res["label"], "current_qps": statistics.median(after),
+               "baseline_qps": statistics.median(before), "current_recall": recall.get(current.name),
+               "baseline_recall": recall.get(baseline.name), "ratio": statistics.median(ratios),
+               "ratio_min": min(ratios), "ratio_max": max(ratios), "note": note}
+        rows.append(row)
+        print("%-24s | %9.1f %9.1f | %s %s | %6.3fx %6.3f - %-6.3f | %s" % (
+            row["case"], row["current_qps"], row["baseline_qps"], _recall_cell(row["current_recall"]),
+            _recall_cell(row["baseline_recall"]), row["ratio"], row["ratio_min"], row["ratio_max"], note))
+    print("q/s: median over the rounds; after/before: median of the per-round ratios current / baseline "
+          "(> 1: the current build is faster)")
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "current_qps", "baseline_qps", "current_recall", "baseline_recall", "ratio",
+                    "ratio_min", "ratio_max", "rounds", "queries", "base_rows", "current_sha256", "baseline_sha256",
+                    "current_quiver", "baseline_quiver", "current_simd", "baseline_simd", "sqlite", "cpu",
+                    "cores"])
+        for row in rows:
+            w.writerow([row["case"], "%.2f" % row["current_qps"], "%.2f" % row["baseline_qps"],
+                        "" if row["current_recall"] is None else "%.5f" % row["current_recall"],
+                        "" if row["baseline_recall"] is None else "%.5f" % row["baseline_recall"],
+                        "%.4f" % row["ratio"], "%.4f" % row["ratio_min"], "%.4f" % row["ratio_max"], rounds,
+                        query_count, base_rows, current.sha256, baseline.sha256, current.version, baseline.version,
+                        current.simd, baseline.simd, sqlite3.sqlite_version, cpu_model(), os.cpu_count()])
+    print("wrote %s" % csv_path)
+    return rows

@@ -39,6 +39,11 @@ x 100 float32, cosine), or their first --rows words, in one run:
            and through Faiss add_with_ids().
   files    each database file as left by its ingest and 'rebuild' (no
            VACUUM), its free pages, against the raw vectors (rows x 400 bytes).
+  builds   with --baseline-ext PATH (an earlier quiver.so, from
+           bench/baseline.sh): the search of every table and probe count with
+           that build and with --ext, each in its own process, taking turns
+           for --rounds rounds, before the ingest; queries/s, recall and the
+           after/before ratio per case.
 
 Prints the machine, the data, the peers, tables with the ratios and a verdict
 on the targets at lists = --lists; writes a CSV (--csv) and a recall-vs-
@@ -46,6 +51,7 @@ queries/s plot like ann-benchmarks' (--png, through gnuplot and
 bench/plot_ivf.gp).
 
     /usr/bin/python3 bench/ivf.py [--openblas] [--rows 50000] [--lists 1024] [--csv ivf.csv] [--png ivf.png]
+        [--baseline-ext OLD/quiver.so]
 
 Needs Debian's /usr/bin/python3 (its sqlite3 module loads extensions) with
 numpy and Faiss (apt-get install python3-numpy python3-faiss), gnuplot for the
@@ -63,9 +69,10 @@ import subprocess
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, add_data_args, as_matrix,
-                    check_ext, connect, cpu_model, ensure_glove_db, exact_cosine_topk, fail, holdout_split,
-                    machine_lines, remove_db, sqlite_vec_path, timed_insert, verdict)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, HOLDOUT_SEED, REPO, SQLITE_VEC_SPEC, add_baseline_args, add_data_args,
+                    as_matrix, builds_csv_path, check_baseline_args, check_ext, compare_builds, connect, cpu_model,
+                    ensure_glove_db, exact_cosine_topk, fail, holdout_split, machine_lines, mapped_files, remove_db,
+                    report_builds, sqlite_vec_path, timed_insert, verdict)
 
 try:
     import numpy as np
@@ -223,12 +230,7 @@ def faiss_batch(index, qmat, probes):
 
 def mapped_blas():
     """Paths of the BLAS libraries this process has mapped (Faiss trains with sgemm)."""
-    try:
-        with open("/proc/self/maps") as f:
-            return sorted({fields[-1] for fields in (line.split() for line in f)
-                           if len(fields) >= 6 and "blas" in os.path.basename(fields[-1])})
-    except OSError:
-        return []
+    return [x for x in mapped_files() if "blas" in os.path.basename(x)]
 
 
 def describe_blas():
@@ -320,6 +322,7 @@ def main():
                     help="also time Quiver's search on the lists=--lists table with these kernel families forced "
                          "through QUIVER_SIMD (comma-separated, e.g. scalar), each in a child process after the "
                          "main passes")
+    add_baseline_args(ap)
     ap.add_argument("--search-only", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.openblas and not args.search_only:
@@ -341,6 +344,7 @@ def main():
     if args.lists < 1 or args.passes < 1 or not probes_list or probes_list[0] < 1 or args.ingest_rows < 1:
         fail("--lists, --passes, --probes and --ingest-rows must be positive")
     check_ext(args.ext)
+    check_baseline_args(args)
     build_dir = os.path.dirname(os.path.abspath(args.ext))
     args.workdir = args.workdir or os.path.join(build_dir, "bench", "ivf")
     os.makedirs(args.workdir, exist_ok=True)
@@ -367,6 +371,7 @@ def main():
     copy_count = min(args.ingest_rows, n)
     copies = [(r[0] + COPY_OFFSET, r[1]) for r in sorted(random.Random(COPY_SEED).sample(base, copy_count))]
     settings = []
+    key_names = {"set": "lists=%d" % args.lists, "default": "default"}
     if not args.no_default_lists:
         settings.append({"key": "default", "option": None,
                          "decl": "quiver(embedding float[%d] distance=cosine, index=ivf)" % DIMS})
@@ -542,6 +547,17 @@ def main():
             times[("quiver " + name, "set", p)] = data["times"][str(p)]
             found[("quiver " + name, "set", p)] = data["found"][str(p)]
 
+    # The same searches with --baseline-ext and with --ext, on the same
+    # tables, before the ingest below changes them.
+    compared = None
+    if args.baseline_ext:
+        cases = [("%s probes %d" % (key_names[s["key"]], p), s["path"], KNN_SQL, (p,))
+                 for s in settings for p in s["probes"]]
+        compared = compare_builds(args.ext, args.baseline_ext, cases, blobs, args.rounds, len(blobs))
+        for res in compared[1]:
+            res["recall"] = {name: recall([[r[0] for r in got] for got in rows], ids, b64, q64, top, kth)[0]
+                             for name, rows in res["rows"].items()}
+
     # ---- ingest into the trained tables (after the search: the copies would
     # be found as neighbours of their originals)
     print("ingest into trained tables ...", file=sys.stderr)
@@ -565,7 +581,6 @@ def main():
 
     # ---- results
     rows = []
-    key_names = {"set": "lists=%d" % args.lists, "default": "default"}
     engines = ["quiver", "faiss", "faiss batch"] + ["quiver " + x for x in controls]
     for s in settings:
         for engine in engines:
@@ -788,6 +803,9 @@ def main():
                     "", n, "", fi["bytes"], fi["free_pages"], fi["page_size"]] + meta)
     print()
     print("wrote %s" % args.csv)
+    if compared:
+        print()
+        report_builds(compared[0], compared[1], len(queries), n, builds_csv_path(args.csv))
     if args.png and write_plot(args, args.csv, settings):
         print("wrote %s" % args.png)
 

@@ -25,13 +25,17 @@ x 100 float32, cosine), or their first --rows words, in one run:
            bandwidth), and an exact cosine top-10 scan (precomputed norms, one
            SIMD dot per vector), no SQLite. Quiver's time per query is
            reported as a multiple of both.
+  builds   with --baseline-ext PATH (an earlier quiver.so, from
+           bench/baseline.sh): both Quiver tables' queries with that build and
+           with --ext, each in its own process, taking turns for --rounds
+           rounds; queries/s, recall and the after/before ratio per table.
 
 Queries: --queries rows (default 1,000) drawn with a fixed seed from the
 rows in use and removed from the base; every engine answers every query. One warm-up pass of the first --warmup queries,
 then one measured pass over all of them, the engines taking turns query by
 query so a slow spell of a shared machine hits all of them alike.
 
-    /usr/bin/python3 bench/knn.py [--rows 50000] [--csv knn.csv]
+    /usr/bin/python3 bench/knn.py [--rows 50000] [--csv knn.csv] [--baseline-ext OLD/quiver.so]
 
 Needs Debian's /usr/bin/python3 (its sqlite3 module loads extensions) with
 numpy (python3-numpy), build/quiver.so and build/bench/quiver_bench_floor
@@ -50,9 +54,10 @@ import subprocess
 import sys
 import time
 
-from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, add_data_args, check_ext, cpu_details,
-                    cpu_model, describe_tree, ensure_glove_db, fail, memory_gib, percentile, remove_db, sqlite_vec_path,
-                    timed_insert)
+from common import (DIMS, GLOVE_ROWS, GLOVE_SPEC, REPO, SQLITE_VEC_SPEC, add_baseline_args, add_data_args,
+                    builds_csv_path, check_baseline_args, check_ext, compare_builds, cpu_details, cpu_model,
+                    describe_tree, ensure_glove_db, fail, memory_gib, percentile, remove_db, report_builds,
+                    sqlite_vec_path, timed_insert)
 
 try:
     import numpy as np
@@ -108,6 +113,9 @@ KNN_RUNS = [
     ("sqlite-vec vectors only", "sqlite-vec-bare", KNN_SQL),
     ("plain table (cosine_distance)", "plain", PLAIN_SQL),
 ]
+
+# The tables --baseline-ext measures with both builds.
+BUILD_STEMS = ("quiver", "quiver-nocache")
 
 
 def insert_sql(columns, source):
@@ -311,6 +319,7 @@ def main():
     ap.add_argument("--ingest-runs", type=int, default=3, help="runs of every ingest (default 3)")
     ap.add_argument("--floor-passes", type=int, default=21, help="timed passes of the floor (default 21)")
     ap.add_argument("--floor-scans", type=int, default=50, help="timed queries of the scan floor (default 50)")
+    add_baseline_args(ap)
     args = ap.parse_args()
     if np is None:
         fail("needs numpy for the ground truth (apt-get install python3-numpy)")
@@ -324,6 +333,7 @@ def main():
         fail("need --queries >= 1 and --rows >= queries + %d" % K)
     args.warmup = max(1, min(args.warmup, args.queries))
     check_ext(args.ext)
+    check_baseline_args(args)
     if not os.access(args.floor, os.X_OK):
         fail("no %s (build it: cmake --build build --target quiver_bench_floor)" % args.floor)
     ensure_glove_db(args.db, args.ext, args.sqlite3)
@@ -478,6 +488,16 @@ def main():
             w.writerow(["floor", label, "", "", "", "", "", "%.3f" % floor[key], "", "", "%.2f" % (1e3 / floor[key]),
                         "", "", "", "", "%.3f" % (floor[key] / qms), ""] + meta)
     print("wrote %s" % args.csv)
+
+    if args.baseline_ext:
+        # Quiver's own tables, as the knn section measured them.
+        cases = [(label, bench.path(stem), sql, ()) for label, stem, sql in KNN_RUNS if stem in BUILD_STEMS]
+        workers, compared = compare_builds(args.ext, args.baseline_ext, cases, [r[1] for r in queries], args.rounds,
+                                           args.warmup)
+        for res in compared:
+            res["recall"] = {name: recall(rows, ids, b, q, top, kth)[0] for name, rows in res["rows"].items()}
+        print()
+        report_builds(workers, compared, len(queries), n, builds_csv_path(args.csv))
 
     if not args.keep:
         for stem, _, _, _ in INGEST_JOBS:
