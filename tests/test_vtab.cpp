@@ -34,6 +34,7 @@
 
 #include "quiver.h"
 #include "support/db.h"
+#include "support/reference.h"
 #include "support/sql.h"
 #include "support/temp_file.h"
 
@@ -212,21 +213,17 @@ struct Truth {
   double tolerance;
 };
 
+// The shared reference's view of a vector of the table's type.
+std::vector<float> elements(const Config& c, const Bytes& v) {
+  using quiver::ElementType;
+  ElementType type = c.kind == Kind::F32 ? ElementType::Float32 : c.kind == Kind::I8 ? ElementType::Int8 : ElementType::Bit;
+  return quiver_test::elements(type, v.data(), c.dims);
+}
+
 Truth brute(const Config& c, const Bytes& q, const Bytes& v) {
-  if (c.kind == Kind::Bit) {
-    int64_t bits = 0;
-    for (size_t i = 0; i < q.size(); ++i) bits += __builtin_popcount(static_cast<unsigned>(q[i] ^ v[i]));
-    return {static_cast<double>(bits), 0};
-  }
-  double dot = 0, qq = 0, vv = 0, l2 = 0;
-  for (uint32_t i = 0; i < c.dims; ++i) {
-    double x = element(c, q, i), y = element(c, v, i);
-    dot += x * y;
-    qq += x * x;
-    vv += y * y;
-    l2 += (x - y) * (x - y);
-  }
-  double d = c.metric == "cosine" ? 1 - dot / std::sqrt(qq * vv) : c.metric == "dot" ? -dot : std::sqrt(l2);
+  double d = quiver_test::reference_distance(quiver_test::metric_named(c.metric), elements(c, q), elements(c, v));
+  // Bit distances are counts: exact.
+  if (c.kind == Kind::Bit) return {d, 0};
   return {d, tolerance_for(c).of(d) + 1e-9 * (1 + std::fabs(d))};
 }
 
@@ -2023,19 +2020,9 @@ Value f32_blob(const std::vector<float>& v) {
   return Value::blob(bytes);
 }
 
-// The distance of x from q by the table's metric, in long double.
+// The distance of x from q by the table's metric: the shared reference.
 long double brute_distance(const std::string& metric, const std::vector<float>& x, const std::vector<float>& q) {
-  long double dot = 0, l2 = 0, xx = 0, qq = 0;
-  for (size_t t = 0; t < x.size(); ++t) {
-    long double a = x[t], b = q[t];
-    dot += a * b;
-    l2 += (a - b) * (a - b);
-    xx += a * a;
-    qq += b * b;
-  }
-  if (metric == "dot") return -dot;
-  if (metric == "l2") return std::sqrt(l2);
-  return 1 - dot / (std::sqrt(xx) * std::sqrt(qq));
+  return quiver_test::reference_distance(quiver_test::metric_named(metric), x, q);
 }
 
 // Within the scorer's tolerance (tests/test_search.cpp): 1e-5 of |x| |q|
