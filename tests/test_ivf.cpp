@@ -1,6 +1,6 @@
-// The IVF index of the `quiver` virtual table (DESIGN section 3, README
-// "IVF"), through real SQLite connections, on seeded synthetic data:
-//   - recall@10 against a double-precision brute force on clustered data,
+// The IVF index of the `quiver` virtual table (README "IVF"), through real
+// SQLite connections, on seeded synthetic data:
+//   - recall@10 against the shared brute-force reference on clustered data,
 //     rising with probes; exactness at probes = lists for every metric and
 //     vector type (float32 cosine / l2 / dot, int8, bit);
 //   - an untrained table answers exactly; automatic training and retraining;
@@ -1498,7 +1498,7 @@ TEST_CASE("ivf: a trained table emptied and filled again", "[ivf][writes]") {
 
 TEST_CASE("ivf: a stream without LIMIT through a trained index yields every row once", "[ivf][stream]") {
   // MATCH with neither k, LIMIT nor a bound streams the table in distance
-  // order (DESIGN section 3); through IVF each batch probes the nearest lists
+  // order; through IVF each batch probes the nearest lists
   // until it has enough rows beyond the previous batch's last row. Rows
   // nearer than that last row, in lists the earlier batches did not probe,
   // must not be lost: the stream is the whole table.

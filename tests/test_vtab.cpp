@@ -1,5 +1,5 @@
-// The `quiver` virtual table (DESIGN section 3), flat index, through real
-// SQLite connections:
+// The `quiver` virtual table (README "The `quiver` virtual table"), flat
+// index, through real SQLite connections:
 //   - exact search: the whole stream of a query (MATCH alone) against the SQL
 //     distance functions over an ordinary mirror table (same rows, distances
 //     within float32 rounding, ties by rowid; exact where the scores are
@@ -118,8 +118,8 @@ size_t vector_bytes(const Config& c) {
 std::string typed(const Config& c, const std::string& arg) {
   return (c.kind == Kind::F32 ? "vector(" : c.kind == Kind::I8 ? "vector_int8(" : "vector_bit(") + arg + ")";
 }
-// The distance of the table's metric with the SQL scalar functions (DESIGN
-// section 3: cosine_distance, -dot_product, l2_distance, hamming_distance).
+// The distance of the table's metric with the SQL scalar functions
+// (cosine_distance, -dot_product, l2_distance, hamming_distance).
 std::string sql_distance(const Config& c, const std::string& q, const std::string& e) {
   std::string a = c.kind == Kind::F32 ? q : typed(c, q);
   std::string b = c.kind == Kind::F32 ? e : typed(c, e);
@@ -550,7 +550,7 @@ TEST_CASE("without a distance option a bit table is hamming and a float table l2
 }
 
 TEST_CASE("int8 dot products and distances are exact integers also beyond 2^24", "[vtab][exact]") {
-  // The flat index is exact (DESIGN section 3) and int8 sums are exact
+  // The flat index is exact and int8 sums are exact
   // integers: the table must rank and report them like dot_product() and
   // l2_distance() do, not rounded to float32.
   Db db;
