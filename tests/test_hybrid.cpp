@@ -237,7 +237,7 @@ TEST_CASE("hybrid: fuse_ranks counts a row at its best rank and keeps rows of on
   CHECK(quiver::fuse_ranks({}, {}, s, 5).empty());
 }
 
-TEST_CASE("hybrid: rows of one side come out, with NULL for the other; joins and schemas", "[hybrid]") {
+TEST_CASE("hybrid: rows of one side come out, with NULL for the other, through joins and schemas", "[hybrid]") {
   Db db;
   db.exec("CREATE VIRTUAL TABLE v USING quiver(embedding float[2] distance=cosine, lang text)");
   db.exec("INSERT INTO v(rowid, embedding, lang) VALUES (1, '[1, 0]', 'en'), (2, '[0, 1]', 'de'), (3, '[1, 1]', 'en')");

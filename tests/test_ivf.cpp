@@ -573,7 +573,7 @@ TEST_CASE("ivf: a bulk write past the threshold trains at its commit, again when
   require_exact_at_all_lists(t, queries, 4, 10);
 }
 
-TEST_CASE("ivf: train=manual trains on 'rebuild' only; a rolled-back bulk write does not train", "[ivf][training]") {
+TEST_CASE("ivf: train=manual trains on 'rebuild' only, and a rolled-back bulk write does not train", "[ivf][training]") {
   std::mt19937 rng(1010);
   Db db;
   Clusters c(rng, 10, 8, 0.5f);

@@ -395,7 +395,7 @@ TEST_CASE("knn: a selective filter widens an IVF search until k rows pass, and i
   }
 }
 
-TEST_CASE("knn: distance bounds, inclusive and exclusive, tightest wins; a range query stays within its probes",
+TEST_CASE("knn: distance bounds, inclusive and exclusive, the tightest winning, and a range query within its probes",
           "[knn]") {
   std::mt19937 rng(5);
   for (const Layout& l : {kLayouts[0], kLayouts[1], kLayouts[6]}) {

@@ -278,7 +278,7 @@ TEST_CASE("store: remove fills the hole with the list's last vector and frees em
   CHECK(f.db.integer("SELECT count(*) FROM t_chunks") == 0);
 }
 
-TEST_CASE("store: overwrite keeps the row in its slot; a stale location is reported", "[store]") {
+TEST_CASE("store: overwrite keeps the row in its slot, and a stale location is reported", "[store]") {
   Fixture f;
   for (int64_t rowid = 1; rowid <= 20; ++rowid) f.add(0, rowid);
   Location loc;
