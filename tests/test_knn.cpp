@@ -9,7 +9,8 @@
 //     a range query stays within its probes;
 //   - next_batch: every row once, exact whatever the index, in distance
 //     order with ties by rowid, in batches that double from 32;
-//   - a filter whose rows disagree with the chunks is reported as damage;
+//   - a filter whose rows disagree with the chunks is reported as damage,
+//     and every chunk it names is checked with the source (check_chunk);
 //   - ListRanking against a sort of the scores.
 // Float32 rows have small integer coordinates, so that their L2 and dot
 // distances are exact in float32 and ties are real.
@@ -124,8 +125,14 @@ class MemoryLists : public ListSource {
     return block_;
   }
 
+  void check_chunk(int64_t chunk) override {
+    checked.insert(chunk);
+    if (!payload_.count(chunk)) corrupt("no chunk " + std::to_string(chunk));
+  }
+
   std::vector<int64_t> asked;  // the lists chunks() was asked for, in order (-1: all)
   int ranked = 0;
+  std::set<int64_t> checked;  // the chunks check_chunk() was asked about
 
  private:
   // Nearer = larger: minus the squared L2 distance to the centroid.
@@ -521,6 +528,24 @@ TEST_CASE("knn: a filter row that the chunks do not hold is reported as a corrup
         "quiver: corrupt index: row " + std::to_string(first.rowid) + " has slot -1, out of range");
   CHECK(error_of([](MemoryFilter& f) { f.rows[0].slot = int64_t{1} << 20; }) ==
         "quiver: corrupt index: row " + std::to_string(first.rowid) + " has slot 1048576, out of range");
+  // A chunk the source does not have: the source is asked about it.
+  CHECK(error_of([](MemoryFilter& f) { f.rows[0].chunk = 999; }) == "quiver: corrupt index: no chunk 999");
+}
+
+TEST_CASE("knn: every chunk a filter names is checked with the source, also in lists the search never probes",
+          "[knn]") {
+  std::mt19937 rng(10);
+  const Layout& l = kLayouts[0];
+  auto index = make_index(rng, l, 6, 300, 16, 1);
+  std::set<int64_t> filter_chunks;
+  for (const auto& [rowid, place] : index->places()) filter_chunks.insert(place.chunk);
+  std::vector<unsigned char> q = random_vector(rng, l);
+  KnnSearch search(*index, l.metric, VectorView{l.type, l.dims, q.data()}, active_kernels());
+  search.set_filter(std::make_unique<MemoryFilter>(*index, [](int64_t) { return true; }));
+  index->asked.clear();
+  search.nearest(1);
+  CHECK(index->asked.size() == 1);  // one list probed
+  CHECK(index->checked == filter_chunks);
 }
 
 TEST_CASE("knn: ListRanking orders lists by score, larger first, ties to the lower list, however it is read",

@@ -4,8 +4,11 @@
 // through the prepared-block cache, the invariants of store.h (counts add
 // up, every chunk of a list but the last full), removes that fill holes
 // from the list's end, overwrites, config counts, centroids, list
-// maintenance, rename and drop, transactions rolled back, and the errors a
-// damaged table gives.
+// maintenance, rename and drop, transactions rolled back, the errors a
+// damaged table gives, and the queries on the rows table: next_rowid, the
+// plan's conditions compiled by select_rows (against the rows the test
+// itself selects; IN lists come only from xFilter and are tested through
+// SQL), row_lookup and rows_in_chunk_order.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -443,4 +447,184 @@ TEST_CASE("store: a malformed chunk is reported as a corrupt index, naming it", 
                                                      " payloads for " + std::to_string(f.db.integer("SELECT count(*) FROM t_chunks")) +
                                                      " chunks");
   CHECK(error_of([&] { f.store.load(c, &buffer); }) == "quiver: corrupt index: chunk " + id + " has no rowids payload");
+}
+
+TEST_CASE("store: next_rowid is one past the largest, and refuses past the last rowid", "[store]") {
+  Fixture f;
+  CHECK(f.store.next_rowid() == 1);
+  f.add(0, 5);
+  f.add(0, -20);
+  CHECK(f.store.next_rowid() == 6);
+  f.add(0, INT64_MAX);
+  CHECK(error_of([&] { f.store.next_rowid(); }, SQLITE_FULL) == "quiver: no rowid left (the largest rowid is in use)");
+}
+
+namespace {
+
+// A copy of an SQL value, as xFilter receives it.
+using OwnedValue = std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)>;
+OwnedValue value_of(const Db& db, const Value& v) {
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db.handle(), "SELECT ?1", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(quiver_test::bind_value(stmt, 1, v) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  OwnedValue out(sqlite3_value_dup(sqlite3_column_value(stmt, 0)), sqlite3_value_free);
+  sqlite3_finalize(stmt);
+  REQUIRE(out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: select_rows compiles plan conditions to the rows they select", "[store]") {
+  using quiver::ArgKind;
+  using quiver::Op;
+  using quiver::PlanArg;
+  using quiver::RowCondition;
+  using quiver::RowSelection;
+  Fixture f;
+  // Tags cycle through these, NULL among them.
+  const char* const tags[] = {"apple", "Apple", "pear", nullptr, "banana", "b%"};
+  std::map<int64_t, const char*> tag_of;
+  for (int64_t rowid = 1; rowid <= 60; ++rowid) {
+    std::vector<float> v = vector_of(rowid, 4);
+    Location loc = f.store.append(rowid % 2, rowid, v.data());
+    const char* tag = tags[rowid % 6];
+    OwnedValue value = value_of(f.db, tag ? Value::text(tag) : Value::null());
+    sqlite3_value* values[] = {value.get()};
+    f.store.insert_row(rowid, loc, values);
+    tag_of[rowid] = tag;
+  }
+  f.store.flush();
+  struct Case {
+    const char* what;
+    std::vector<PlanArg> args;
+    std::vector<Value> values;
+    std::function<bool(int64_t, const char*)> want;
+  };
+  auto is = [](const char* t, const char* s) { return t && std::string(t) == s; };
+  const Case cases[] = {
+      {"tag = 'apple'", {{ArgKind::Metadata, Op::Eq, 0, ""}}, {Value::text("apple")},
+       [&](int64_t, const char* t) { return is(t, "apple"); }},
+      {"tag = 'APPLE' COLLATE NOCASE", {{ArgKind::Metadata, Op::Eq, 0, "NOCASE"}}, {Value::text("APPLE")},
+       [&](int64_t, const char* t) { return is(t, "apple") || is(t, "Apple"); }},
+      {"tag != 'pear'", {{ArgKind::Metadata, Op::Ne, 0, ""}}, {Value::text("pear")},
+       [&](int64_t, const char* t) { return t && !is(t, "pear"); }},
+      {"tag < 'b'", {{ArgKind::Metadata, Op::Lt, 0, ""}}, {Value::text("b")},
+       [&](int64_t, const char* t) { return t && std::string(t) < "b"; }},
+      {"tag >= 'b'", {{ArgKind::Metadata, Op::Ge, 0, ""}}, {Value::text("b")},
+       [&](int64_t, const char* t) { return t && std::string(t) >= "b"; }},
+      {"tag IS NULL", {{ArgKind::Metadata, Op::IsNull, 0, ""}}, {Value::null()},
+       [&](int64_t, const char* t) { return !t; }},
+      {"tag IS NOT NULL", {{ArgKind::Metadata, Op::IsNotNull, 0, ""}}, {Value::null()},
+       [&](int64_t, const char* t) { return t != nullptr; }},
+      {"tag IS NULL (IS with a NULL value)", {{ArgKind::Metadata, Op::Is, 0, ""}}, {Value::null()},
+       [&](int64_t, const char* t) { return !t; }},
+      {"tag IS NOT 'pear'", {{ArgKind::Metadata, Op::IsNot, 0, ""}}, {Value::text("pear")},
+       [&](int64_t, const char* t) { return !is(t, "pear"); }},
+      {"tag LIKE 'a%'", {{ArgKind::Metadata, Op::Like, 0, ""}}, {Value::text("a%")},
+       [&](int64_t, const char* t) { return is(t, "apple") || is(t, "Apple"); }},
+      {"tag GLOB 'b*'", {{ArgKind::Metadata, Op::Glob, 0, ""}}, {Value::text("b*")},
+       [&](int64_t, const char* t) { return is(t, "banana") || is(t, "b%"); }},
+      {"rowid > 50 AND rowid <= 55", {{ArgKind::Rowid, Op::Gt, -1, ""}, {ArgKind::Rowid, Op::Le, -1, ""}},
+       {Value::integer(50), Value::integer(55)}, [&](int64_t r, const char*) { return r > 50 && r <= 55; }},
+      {"rowid = '7' (affinity)", {{ArgKind::Rowid, Op::Eq, -1, ""}}, {Value::text("7")},
+       [&](int64_t r, const char*) { return r == 7; }},
+      {"tag = 'apple' AND rowid > 30", {{ArgKind::Metadata, Op::Eq, 0, ""}, {ArgKind::Rowid, Op::Gt, -1, ""}},
+       {Value::text("apple"), Value::integer(30)}, [&](int64_t r, const char* t) { return is(t, "apple") && r > 30; }},
+      {"no condition", {}, {}, [&](int64_t, const char*) { return true; }},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::vector<OwnedValue> owned;
+    std::vector<RowCondition> conditions;
+    for (size_t i = 0; i < c.args.size(); ++i) {
+      owned.push_back(value_of(f.db, c.values[i]));
+      conditions.push_back({c.args[i], owned.back().get()});
+    }
+    std::vector<int64_t> want;
+    for (const auto& [rowid, tag] : tag_of)
+      if (c.want(rowid, tag)) want.push_back(rowid);
+    REQUIRE_FALSE(want.empty());
+    // Rowids, in rowid order.
+    std::vector<int64_t> rowids;
+    quiver::Statement ids = f.store.select_rows(RowSelection::Rowids, conditions);
+    while (ids.step()) rowids.push_back(ids.int_at(0));
+    CHECK(rowids == want);
+    // Values: rowid, chunk, slot, c0 in rowid order.
+    quiver::Statement values = f.store.select_rows(RowSelection::Values, conditions);
+    std::vector<int64_t> in_order;
+    while (values.step()) {
+      int64_t rowid = values.int_at(0);
+      in_order.push_back(rowid);
+      Location loc;
+      REQUIRE(f.store.locate(rowid, &loc));
+      CHECK(values.int_at(1) == loc.chunk);
+      CHECK(values.int_at(2) == loc.slot);
+      const char* tag = tag_of.at(rowid);
+      if (tag) CHECK(reinterpret_cast<const char*>(sqlite3_column_text(values.get(), 3)) == std::string(tag));
+      else CHECK(values.null_at(3));
+    }
+    CHECK(in_order == want);
+    // Locations: chunk, slot, rowid, in any order.
+    quiver::Statement locations = f.store.select_rows(RowSelection::Locations, conditions);
+    std::vector<int64_t> located;
+    while (locations.step()) {
+      Location loc;
+      REQUIRE(f.store.locate(locations.int_at(2), &loc));
+      CHECK(locations.int_at(0) == loc.chunk);
+      CHECK(locations.int_at(1) == loc.slot);
+      located.push_back(locations.int_at(2));
+    }
+    std::sort(located.begin(), located.end());
+    CHECK(located == want);
+  }
+}
+
+TEST_CASE("store: row_lookup gives one row's place and values; rows_in_chunk_order every row by place", "[store]") {
+  Fixture f;
+  for (int64_t rowid = 40; rowid >= 1; --rowid) {
+    std::vector<float> v = vector_of(rowid, 4);
+    Location loc = f.store.append(rowid % 3, rowid, v.data());
+    OwnedValue tag = value_of(f.db, Value::text("t" + std::to_string(rowid)));
+    sqlite3_value* values[] = {tag.get()};
+    f.store.insert_row(rowid, loc, values);
+  }
+  f.store.flush();
+  quiver::Statement lookup = f.store.row_lookup();
+  for (int64_t rowid : {1, 17, 40}) {
+    lookup.reset();
+    lookup.bind(1, rowid);
+    REQUIRE(lookup.step());
+    Location loc;
+    REQUIRE(f.store.locate(rowid, &loc));
+    CHECK(lookup.int_at(0) == rowid);
+    CHECK(lookup.int_at(1) == loc.chunk);
+    CHECK(lookup.int_at(2) == loc.slot);
+    CHECK(reinterpret_cast<const char*>(sqlite3_column_text(lookup.get(), 3)) == "t" + std::to_string(rowid));
+    CHECK_FALSE(lookup.step());
+  }
+  lookup.reset();
+  lookup.bind(1, int64_t{99});
+  CHECK_FALSE(lookup.step());
+
+  // Every row once, in (chunk, slot) order, where the chunks say it is.
+  std::vector<std::pair<int64_t, int64_t>> want;
+  std::map<std::pair<int64_t, int64_t>, int64_t> at;
+  std::vector<unsigned char> buffer;
+  for (const ChunkInfo& c : f.store.chunks(-1)) {
+    ChunkView view = f.store.load(c, &buffer);
+    for (int64_t s = 0; s < c.count; ++s) {
+      want.push_back({c.id, s});
+      at[{c.id, s}] = view.rowids[s];
+    }
+  }
+  std::sort(want.begin(), want.end());
+  quiver::Statement ordered = f.store.rows_in_chunk_order();
+  std::vector<std::pair<int64_t, int64_t>> got;
+  while (ordered.step()) {
+    got.push_back({ordered.int_at(1), ordered.int_at(2)});
+    CHECK(at.at(got.back()) == ordered.int_at(0));
+  }
+  CHECK(got == want);
 }
