@@ -581,7 +581,7 @@ TEST_CASE("store: select_rows compiles plan conditions to the rows they select",
   }
 }
 
-TEST_CASE("store: row_lookup gives one row's place and values; rows_in_chunk_order every row by place", "[store]") {
+TEST_CASE("store: row_lookup gives one row's place and values, rows_in_chunk_order every row by place", "[store]") {
   Fixture f;
   for (int64_t rowid = 40; rowid >= 1; --rowid) {
     std::vector<float> v = vector_of(rowid, 4);
