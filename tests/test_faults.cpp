@@ -49,6 +49,7 @@
 
 #include "fault_injection.h"
 #include "quiver.h"
+#include "support/reference.h"
 #include "support/sql.h"
 
 namespace {
@@ -78,18 +79,10 @@ struct MirrorTable {
 
 using Mirror = std::map<std::string, MirrorTable>;  // by table name
 
+std::vector<float> floats(const Bytes& v) { return quiver_test::elements(quiver::ElementType::Float32, v.data(), kDims); }
+
 double distance(const std::string& metric, const Bytes& a, const Bytes& b) {
-  double dot = 0, aa = 0, bb = 0, l2 = 0;
-  for (uint32_t i = 0; i < kDims; ++i) {
-    float x, y;
-    std::memcpy(&x, a.data() + 4 * i, 4);
-    std::memcpy(&y, b.data() + 4 * i, 4);
-    dot += double{x} * y;
-    aa += double{x} * x;
-    bb += double{y} * y;
-    l2 += (double{x} - y) * (double{x} - y);
-  }
-  return metric == "cosine" ? 1 - dot / std::sqrt(aa * bb) : std::sqrt(l2);
+  return quiver_test::reference_distance(quiver_test::metric_named(metric), floats(a), floats(b));
 }
 
 // ---- steps -----------------------------------------------------------------
@@ -407,15 +400,15 @@ void verify(sqlite3* db, const Mirror& mirror, const Bytes& probe) {
                      {Value::blob(probe)});
     INFO(knn.error);
     REQUIRE(knn.ok());
-    std::vector<double> want;
-    for (const auto& [id, row] : table.rows) want.push_back(distance(table.metric, probe, row.vector));
-    std::sort(want.begin(), want.end());
-    want.resize(std::min<size_t>(want.size(), 5));
+    std::vector<quiver_test::ReferenceRow> candidates;
+    for (const auto& [id, row] : table.rows) candidates.push_back({id, floats(row.vector)});
+    std::vector<quiver_test::Neighbour> want =
+        quiver_test::reference_nearest(quiver_test::metric_named(table.metric), floats(probe), candidates, 5);
     REQUIRE(knn.rows.size() == want.size());
     for (size_t i = 0; i < want.size(); ++i) {
       auto it = table.rows.find(knn.rows[i][0].i);
       REQUIRE(it != table.rows.end());
-      CHECK(std::fabs(distance(table.metric, probe, it->second.vector) - want[i]) < 1e-5);
+      CHECK(std::fabs(distance(table.metric, probe, it->second.vector) - want[i].distance) < 1e-5);
     }
 
     Result rows = run(db, "SELECT rowid, embedding, tag, n, note FROM " + quote_id(name) + " ORDER BY rowid");

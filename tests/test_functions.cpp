@@ -1,4 +1,4 @@
-// The SQL functions (DESIGN section 2) through a real in-memory SQLite
+// The SQL functions (README "Functions") through a real in-memory SQLite
 // connection: results against brute-force references computed here, NULL
 // handling, exact error messages, subtypes, byte-exact blobs, the flags
 // SQLite needs to allow the functions in schemas, and the dimension limit.
@@ -162,7 +162,7 @@ double l2_ref(const std::vector<T>& a, const std::vector<T>& b) {
 // The kernels may accumulate float32 in float lanes (see test_kernels.cpp).
 constexpr double kRelTol = 1e-5;
 
-// The names DESIGN section 2 fixes, with their argument counts.
+// The names README "Functions" documents, with their argument counts.
 struct Signature {
   const char* name;
   int nargs;
@@ -183,7 +183,7 @@ const Signature kSignatures[] = {
 
 // ---- registration -------------------------------------------------------------
 
-TEST_CASE("quiver_register adds every DESIGN function with the right flags", "[functions]") {
+TEST_CASE("quiver_register adds every documented function with the right flags", "[functions]") {
   Db db;
   // Flag values from sqlite3.h; pragma_function_list reports them in 3.40.
   const int64_t deterministic = SQLITE_DETERMINISTIC, innocuous = SQLITE_INNOCUOUS, subtype = SQLITE_SUBTYPE,
@@ -583,7 +583,7 @@ TEST_CASE("vector_mean reports mismatched and invalid rows", "[functions]") {
 }
 
 TEST_CASE("vector_mean refuses to mix element types in one group", "[functions]") {
-  // DESIGN section 2: mismatched types are an error, as in vector_add.
+  // Mismatched types are an error, as in vector_add.
   Db db;
   db.exec("CREATE TABLE t(id INTEGER, j TEXT)");
   db.exec("INSERT INTO t VALUES (1, '[1,2]'), (2, '[3,4]')");
@@ -801,7 +801,7 @@ TEST_CASE("NULL in any argument position gives NULL", "[functions]") {
 
 // ---- schemas: CHECK, generated columns, indexes, views, triggers ----------------------
 
-TEST_CASE("the DESIGN column declaration rejects wrong dimensions in a STRICT table", "[functions]") {
+TEST_CASE("the documented column declaration rejects wrong dimensions in a STRICT table", "[functions]") {
   Db db;
   db.exec("CREATE TABLE docs(id INTEGER PRIMARY KEY, embedding BLOB CHECK (vector_dims(embedding) = 3)) STRICT");
   db.exec("INSERT INTO docs(embedding) VALUES (vector('[1,2,3]'))");

@@ -3,7 +3,7 @@
 // range bounds, streams, quiver_pairs, UPDATE, DELETE, rollback and
 // integrity-check; the 2-byte storage; and the errors. The reference
 // widens the stored 16-bit values (and the query, rounded to the table's
-// type like any vector given to the table) and sums in double.
+// type like any vector given to the table) for the shared reference.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -20,6 +20,7 @@
 
 #include "half.h"
 #include "support/db.h"
+#include "support/reference.h"
 #include "support/sql.h"
 
 namespace {
@@ -47,20 +48,17 @@ std::vector<uint16_t> random_half(std::mt19937& rng, const Half& h) {
 std::string blob_of(const std::vector<uint16_t>& v) { return std::string(reinterpret_cast<const char*>(v.data()), 2 * v.size()); }
 std::string blob_of(const std::vector<float>& v) { return std::string(reinterpret_cast<const char*>(v.data()), 4 * v.size()); }
 
-// The distance the table reports, in double from the widened values.
+std::vector<float> widened(const Half& h, const std::vector<uint16_t>& v) {
+  std::vector<float> out;
+  for (uint16_t x : v) out.push_back(h.widen(x));
+  return out;
+}
+
+// The distance the table reports, by the shared reference on the widened
+// values.
 double reference(const std::string& metric, const Half& h, const std::vector<uint16_t>& a,
                  const std::vector<uint16_t>& b) {
-  double dot = 0, aa = 0, bb = 0, l2 = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double x = h.widen(a[i]), y = h.widen(b[i]);
-    dot += x * y;
-    aa += x * x;
-    bb += y * y;
-    l2 += (x - y) * (x - y);
-  }
-  if (metric == "cosine") return 1 - dot / std::sqrt(aa * bb);
-  if (metric == "dot") return -dot;
-  return std::sqrt(l2);
+  return quiver_test::reference_distance(quiver_test::metric_named(metric), widened(h, a), widened(h, b));
 }
 
 struct Row {
@@ -69,14 +67,17 @@ struct Row {
   std::string tag;
 };
 
-// (distance, rowid) of the rows passing `keep`, nearest first.
+// (distance, rowid) of the rows passing `keep`, nearest first, ties by
+// rowid: the shared reference.
 std::vector<std::pair<double, int64_t>> brute_force(const std::string& metric, const Half& h,
                                                     const std::map<int64_t, Row>& rows, const std::vector<uint16_t>& q,
                                                     const std::string& tag = "") {
-  std::vector<std::pair<double, int64_t>> out;
+  std::vector<quiver_test::ReferenceRow> candidates;
   for (const auto& [id, r] : rows)
-    if (tag.empty() || r.tag == tag) out.push_back({reference(metric, h, q, r.v), id});
-  std::sort(out.begin(), out.end());
+    if (tag.empty() || r.tag == tag) candidates.push_back({id, widened(h, r.v)});
+  std::vector<std::pair<double, int64_t>> out;
+  for (const auto& n : quiver_test::reference_nearest(quiver_test::metric_named(metric), widened(h, q), candidates))
+    out.push_back({n.distance, n.rowid});
   return out;
 }
 

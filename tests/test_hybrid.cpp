@@ -1,9 +1,9 @@
 // quiver_hybrid (ext/sql/hybrid.cpp, ext/core/fusion.h, ext/core/hybrid_args.h) through
 // real SQLite connections, on seeded synthetic data:
 //   [hybrid]  the fused ranking against a reference written here from the
-//             definition: the vector side by a brute-force L2 scan over the
-//             documents' integer vectors (exact, so ties are real and broken
-//             by rowid), the text side by FTS5's own ranking, metadata read
+//             definition: the vector side by the shared brute-force reference,
+//             L2 over the documents' integer vectors (exact, so ties are real
+//             and broken by rowid), the text side by FTS5's own ranking, metadata read
 //             from the ordinary documents table, reciprocal rank fusion by a
 //             map from rowid to ranks; random k, depth, rank constant,
 //             weights and filters, flat and trained IVF tables (probes =
@@ -24,6 +24,7 @@
 #include "fusion.h"
 #include "quiver.h"
 #include "support/db.h"
+#include "support/reference.h"
 
 namespace {
 
@@ -104,15 +105,11 @@ std::vector<Expected> reference(const Db& db, const Corpus& corpus, const std::v
                                 double wt, const Filter& filter) {
   std::vector<int64_t> vector_side, text_side;
   if (query) {
-    std::vector<std::pair<double, int64_t>> scored;
-    for (const Doc& d : corpus.docs) {
-      if (d.v.empty() || !filter.passes(d)) continue;
-      double sum = 0;
-      for (int i = 0; i < kDims; ++i) sum += (d.v[i] - (*query)[i]) * (d.v[i] - (*query)[i]);
-      scored.emplace_back(sum, d.id);
-    }
-    std::sort(scored.begin(), scored.end());
-    for (size_t i = 0; i < scored.size() && static_cast<int64_t>(i) < depth; ++i) vector_side.push_back(scored[i].second);
+    std::vector<quiver_test::ReferenceRow> candidates;
+    for (const Doc& d : corpus.docs)
+      if (!d.v.empty() && filter.passes(d)) candidates.push_back({d.id, d.v});
+    for (const auto& n : quiver_test::reference_nearest(quiver::Metric::L2, *query, candidates, static_cast<size_t>(depth)))
+      vector_side.push_back(n.rowid);
   }
   if (text) {
     // FTS5's ranking; metadata from the documents table, not the index.
@@ -241,7 +238,7 @@ TEST_CASE("hybrid: fuse_ranks counts a row at its best rank and keeps rows of on
   CHECK(quiver::fuse_ranks({}, {}, s, 5).empty());
 }
 
-TEST_CASE("hybrid: rows of one side come out, with NULL for the other; joins and schemas", "[hybrid]") {
+TEST_CASE("hybrid: rows of one side come out, with NULL for the other, through joins and schemas", "[hybrid]") {
   Db db;
   db.exec("CREATE VIRTUAL TABLE v USING quiver(embedding float[2] distance=cosine, lang text)");
   db.exec("INSERT INTO v(rowid, embedding, lang) VALUES (1, '[1, 0]', 'en'), (2, '[0, 1]', 'de'), (3, '[1, 1]', 'en')");

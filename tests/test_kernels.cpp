@@ -131,7 +131,7 @@ TEST_CASE("active_kernels is one of the runnable tables", "[kernels]") {
   CHECK(&active_kernels() == &active);  // chosen once
 }
 
-TEST_CASE("QUIVER_SIMD selects a runnable family; any other value refuses to load", "[kernels][simd-env]") {
+TEST_CASE("QUIVER_SIMD selects a runnable family, and any other value refuses to load", "[kernels][simd-env]") {
   // ctest runs this again with QUIVER_SIMD=scalar, sse4.2 and an unknown name.
   std::vector<Family> families = runnable_families();
   REQUIRE_FALSE(families.empty());

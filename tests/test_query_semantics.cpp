@@ -348,7 +348,7 @@ TEST_CASE("streams of every index kind read to the end are every row once in dis
   }
 }
 
-TEST_CASE("k, probes and distance bounds without MATCH are errors; plans never fail a valid query",
+TEST_CASE("k, probes and distance bounds without MATCH are errors, and plans never fail a valid query",
           "[query][errors]") {
   Pair p("", 20, 31);
   REQUIRE(p.db.error("SELECT rowid FROM v WHERE k = 3") == "quiver: k needs a MATCH constraint on e");

@@ -73,7 +73,7 @@ std::string ones_json(size_t n) {
 
 // ---- format basics ---------------------------------------------------------
 
-TEST_CASE("element type names and encoded sizes follow DESIGN section 1", "[vector]") {
+TEST_CASE("element type names and encoded sizes follow the vector format", "[vector]") {
   CHECK(std::string(element_type_name(ElementType::Float32)) == "float32");
   CHECK(std::string(element_type_name(ElementType::Int8)) == "int8");
   CHECK(std::string(element_type_name(ElementType::Bit)) == "bit");

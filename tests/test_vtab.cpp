@@ -1,5 +1,5 @@
-// The `quiver` virtual table (DESIGN section 3), flat index, through real
-// SQLite connections:
+// The `quiver` virtual table (README "The `quiver` virtual table"), flat
+// index, through real SQLite connections:
 //   - exact search: the whole stream of a query (MATCH alone) against the SQL
 //     distance functions over an ordinary mirror table (same rows, distances
 //     within float32 rounding, ties by rowid; exact where the scores are
@@ -34,6 +34,7 @@
 
 #include "quiver.h"
 #include "support/db.h"
+#include "support/reference.h"
 #include "support/sql.h"
 #include "support/temp_file.h"
 
@@ -117,8 +118,8 @@ size_t vector_bytes(const Config& c) {
 std::string typed(const Config& c, const std::string& arg) {
   return (c.kind == Kind::F32 ? "vector(" : c.kind == Kind::I8 ? "vector_int8(" : "vector_bit(") + arg + ")";
 }
-// The distance of the table's metric with the SQL scalar functions (DESIGN
-// section 3: cosine_distance, -dot_product, l2_distance, hamming_distance).
+// The distance of the table's metric with the SQL scalar functions
+// (cosine_distance, -dot_product, l2_distance, hamming_distance).
 std::string sql_distance(const Config& c, const std::string& q, const std::string& e) {
   std::string a = c.kind == Kind::F32 ? q : typed(c, q);
   std::string b = c.kind == Kind::F32 ? e : typed(c, e);
@@ -212,21 +213,17 @@ struct Truth {
   double tolerance;
 };
 
+// The shared reference's view of a vector of the table's type.
+std::vector<float> elements(const Config& c, const Bytes& v) {
+  using quiver::ElementType;
+  ElementType type = c.kind == Kind::F32 ? ElementType::Float32 : c.kind == Kind::I8 ? ElementType::Int8 : ElementType::Bit;
+  return quiver_test::elements(type, v.data(), c.dims);
+}
+
 Truth brute(const Config& c, const Bytes& q, const Bytes& v) {
-  if (c.kind == Kind::Bit) {
-    int64_t bits = 0;
-    for (size_t i = 0; i < q.size(); ++i) bits += __builtin_popcount(static_cast<unsigned>(q[i] ^ v[i]));
-    return {static_cast<double>(bits), 0};
-  }
-  double dot = 0, qq = 0, vv = 0, l2 = 0;
-  for (uint32_t i = 0; i < c.dims; ++i) {
-    double x = element(c, q, i), y = element(c, v, i);
-    dot += x * y;
-    qq += x * x;
-    vv += y * y;
-    l2 += (x - y) * (x - y);
-  }
-  double d = c.metric == "cosine" ? 1 - dot / std::sqrt(qq * vv) : c.metric == "dot" ? -dot : std::sqrt(l2);
+  double d = quiver_test::reference_distance(quiver_test::metric_named(c.metric), elements(c, q), elements(c, v));
+  // Bit distances are counts: exact.
+  if (c.kind == Kind::Bit) return {d, 0};
   return {d, tolerance_for(c).of(d) + 1e-9 * (1 + std::fabs(d))};
 }
 
@@ -553,7 +550,7 @@ TEST_CASE("without a distance option a bit table is hamming and a float table l2
 }
 
 TEST_CASE("int8 dot products and distances are exact integers also beyond 2^24", "[vtab][exact]") {
-  // The flat index is exact (DESIGN section 3) and int8 sums are exact
+  // The flat index is exact and int8 sums are exact
   // integers: the table must rank and report them like dot_product() and
   // l2_distance() do, not rounded to float32.
   Db db;
@@ -2024,19 +2021,9 @@ Value f32_blob(const std::vector<float>& v) {
   return Value::blob(bytes);
 }
 
-// The distance of x from q by the table's metric, in long double.
+// The distance of x from q by the table's metric: the shared reference.
 long double brute_distance(const std::string& metric, const std::vector<float>& x, const std::vector<float>& q) {
-  long double dot = 0, l2 = 0, xx = 0, qq = 0;
-  for (size_t t = 0; t < x.size(); ++t) {
-    long double a = x[t], b = q[t];
-    dot += a * b;
-    l2 += (a - b) * (a - b);
-    xx += a * a;
-    qq += b * b;
-  }
-  if (metric == "dot") return -dot;
-  if (metric == "l2") return std::sqrt(l2);
-  return 1 - dot / (std::sqrt(xx) * std::sqrt(qq));
+  return quiver_test::reference_distance(quiver_test::metric_named(metric), x, q);
 }
 
 // Within the scorer's tolerance (tests/test_search.cpp): 1e-5 of |x| |q|
