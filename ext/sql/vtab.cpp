@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "content_sync.h"
 #include "ivf.h"
 #include "kernels.h"
 #include "plan.h"
@@ -144,6 +145,8 @@ std::string sql_format_id(const char* format, const std::string& a, const std::s
 
 // ---- create / connect --------------------------------------------------
 
+void create_content(Table* t);  // external content (content_sync.h), below
+
 std::string quote_identifier(const std::string& name) {
   std::string q = "\"";
   for (char c : name) {
@@ -205,7 +208,9 @@ int init_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** ou
     table->store.reset(new Store(db, argv[1], table_name, table->spec));
     table->ivf.reset(new Ivf(*table->store, active_kernels()));
     if (create) {
+      if (has_content(table->spec)) check_content_table(db, argv[1], table->spec);
       table->store->create();
+      if (has_content(table->spec)) create_content(table.get());
     } else {
       table->store->open();
     }
@@ -238,6 +243,7 @@ int x_disconnect(sqlite3_vtab* vtab) {
 
 int x_destroy(sqlite3_vtab* vtab) {
   int rc = guard(vtab, [&] {
+    drop_content_triggers(*table_of(vtab)->store);
     table_of(vtab)->store->drop();
     return SQLITE_OK;
   });
@@ -1030,6 +1036,33 @@ void update_row(Table* t, int64_t old_rowid, sqlite3_value* new_rowid_value, sql
   t->store->update_row_values(old_rowid, values.data());
 }
 
+// ---- external content (content_sync.h) ------------------------------------------
+
+// Writes a content row through the write path; an error names the row.
+void insert_content_row(Table* t, sqlite3_value* rowid, sqlite3_value** columns, sqlite3_int64* out_rowid) {
+  try {
+    insert_row(t, rowid, columns, out_rowid);
+  } catch (const SqlError& e) {
+    rethrow_for_content_row(t->spec, rowid, e);
+  }
+}
+
+// The index made anew from its content table: every row out, every content
+// row with a vector in.
+void load_content(Table* t) {
+  check_content_table(t->store->db(), t->store->schema(), t->spec);
+  for (int64_t rowid : index_rowids(*t->store)) delete_row(t, rowid);
+  sqlite3_int64 ignored;
+  for_each_content_row(t->store->db(), t->store->schema(), t->spec,
+                       [&](sqlite3_value* rowid, sqlite3_value** columns) { insert_content_row(t, rowid, columns, &ignored); });
+}
+
+// At CREATE VIRTUAL TABLE: the content table's rows, then the triggers.
+void create_content(Table* t) {
+  load_content(t);
+  create_content_triggers(*t->store, t->spec);
+}
+
 // ---- commands ------------------------------------------------------------------
 
 void integrity_check(Table* t) {
@@ -1081,6 +1114,7 @@ void integrity_check(Table* t) {
             std::to_string(sqlite3_column_int64(rows, 1)) + " slot " + std::to_string(sqlite3_column_int64(rows, 2)) +
             ", which is not a live slot");
   check_rc(store.db(), rc);
+  if (has_content(t->spec)) check_content(store, t->spec);
 }
 
 void run_command(Table* t, sqlite3_value* command) {
@@ -1088,6 +1122,7 @@ void run_command(Table* t, sqlite3_value* command) {
   if (!text) throw std::bad_alloc();  // the caller saw a value that is not NULL
   std::string cmd = text;
   if (cmd == "integrity-check") return integrity_check(t);
+  if (cmd == "rebuild" && has_content(t->spec)) load_content(t);  // then train on the rows read
   if (cmd == "rebuild") return t->ivf->rebuild();  // flat tables: nothing to train
   if (cmd == "optimize") return;                     // storage is kept compact on every write
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
@@ -1154,7 +1189,7 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
         run_command(t, command);
         return SQLITE_OK;
       }
-      insert_row(t, argv[1], columns, out_rowid);
+      insert_content_row(t, argv[1], columns, out_rowid);
       return SQLITE_OK;
     }
     update_row(t, rowid_argument(argv[0]), argv[1], columns);
