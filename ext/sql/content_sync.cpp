@@ -167,11 +167,8 @@ void drop_content_triggers(Store& store) {
 
 std::vector<int64_t> index_rowids(Store& store) {
   std::vector<int64_t> rowids;
-  std::vector<unsigned char> buffer;
-  for (const ChunkInfo& chunk : store.chunks(-1)) {
-    ChunkView view = store.load(chunk, &buffer);
-    rowids.insert(rowids.end(), view.rowids, view.rowids + view.count);
-  }
+  Statement rows = store.select_rows(RowSelection::Rowids, {});
+  while (rows.step()) rowids.push_back(rows.int_at(0));
   return rowids;
 }
 

@@ -50,12 +50,14 @@ void for_each_content_row(sqlite3* db, const std::string& schema, const TableSpe
 void create_content_triggers(Store& store, const TableSpec& spec);
 void drop_content_triggers(Store& store);
 
-// The rowids the index holds, in storage order.
+// The rowids the index holds, in rowid order.
 std::vector<int64_t> index_rowids(Store& store);
 
 // 'integrity-check' for an index with content: compares it with the content
 // table (rows missing, rows extra, vectors or declared values differing) and
 // throws a corrupt-index error that counts each and names the first rowids.
+// It joins the content table with T_rows (store.h) in SQL, so that declared
+// values compare with both columns' affinities, as SQL compares them.
 void check_content(Store& store, const TableSpec& spec);
 
 // A write of content row `rowid` that failed: the error again, naming the

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "diagnostics.h"
+#include "connection.h"
 #include "ivf.h"
 #include "kmeans.h"
 #include "guard.h"
@@ -34,7 +35,6 @@
 #include "sql_value.h"
 #include "store.h"
 #include "table_function.h"
-#include "vtab.h"
 
 namespace quiver {
 namespace {
@@ -54,8 +54,8 @@ int64_t int_arg(sqlite3_value* v, const char* what, int64_t min, int64_t max) {
 
 // ---- quiver_stats ------------------------------------------------------------
 
-Rows produce_stats(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_stats: the argument"));
+Rows produce_stats(Connection& connection, int, sqlite3_value** argv) {
+  QuiverTable t = connection.open(text_arg(argv[0], "quiver_stats: the argument"));
   IvfStats st = t.ivf->stats();
   return Rows{{Cell::integer(st.rows), Cell::text(index_kind_name(t.store->spec().index)), Cell::integer(st.lists),
                Cell::integer(st.probes), Cell::integer(st.min_list), Cell::integer(st.median_list),
@@ -79,11 +79,12 @@ std::vector<int64_t> knn(sqlite3* db, sqlite3_stmt* stmt, const void* vector, in
   return out;
 }
 
-Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
+Rows produce_recall(Connection& connection, int argc, sqlite3_value** argv) {
+  sqlite3* db = connection.db();
   std::string name = text_arg(argv[0], "quiver_recall: the first argument");
   int64_t samples = argc > 1 ? int_arg(argv[1], "quiver_recall: samples", 1, 100000) : 100;
   int64_t k = argc > 2 ? int_arg(argv[2], "quiver_recall: k", 1, 10000) : 10;
-  QuiverTable t = open_table(db, name);
+  QuiverTable t = connection.open(name);
   const TableSpec& spec = t.store->spec();
   int64_t lists = std::max<int64_t>(1, t.ivf->lists());
 
@@ -91,18 +92,11 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   // equal chance (reservoir over the rows table in rowid order).
   std::vector<int64_t> rowids;
   {
-    char* q = sqlite3_mprintf("SELECT rowid FROM \"%w\".\"%w_rows\" ORDER BY rowid", t.store->schema().c_str(),
-                              t.store->table().c_str());
-    if (!q) throw std::bad_alloc();
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, q, -1, &stmt, nullptr);
-    sqlite3_free(q);
-    check_rc(db, rc);
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);  // push_back may throw
+    Statement all = t.store->select_rows(RowSelection::Rowids, {});
     Rng rng(0x5245434cull);
     int64_t seen = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      int64_t id = sqlite3_column_int64(stmt, 0);
+    while (all.step()) {
+      int64_t id = all.int_at(0);
       if (seen < samples) {
         rowids.push_back(id);
       } else {
@@ -111,8 +105,6 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
       }
       ++seen;
     }
-    owner.reset();
-    check_rc(db, rc);
   }
 
   const char* schema = t.store->schema().c_str();
@@ -178,8 +170,8 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
 
 // ---- quiver_clusters -----------------------------------------------------------
 
-Rows produce_clusters(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_clusters: the argument"));
+Rows produce_clusters(Connection& connection, int, sqlite3_value** argv) {
+  QuiverTable t = connection.open(text_arg(argv[0], "quiver_clusters: the argument"));
   const TableSpec& spec = t.store->spec();
   int64_t lists = t.ivf->lists();
   std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, lists)), 0);
@@ -206,9 +198,9 @@ const TableFunction kFunctions[] = {
 
 }  // namespace
 
-int register_diagnostics(sqlite3* db) {
+int register_diagnostics(Connection& connection) {
   for (const TableFunction& f : kFunctions) {
-    int rc = register_table_function(db, f);
+    int rc = register_table_function(connection, f);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "connection.h"
 #include "hybrid_args.h"
 #include "errors.h"
 #include "statement.h"
@@ -33,7 +34,6 @@
 #include "store.h"
 #include "table_function.h"
 #include "table_spec.h"
-#include "vtab.h"
 
 namespace quiver {
 namespace {
@@ -182,10 +182,11 @@ std::vector<RankedRow> collect(sqlite3* db, sqlite3_stmt* stmt) {
   return rows;
 }
 
-Rows produce_hybrid(sqlite3* db, int argc, sqlite3_value** argv) {
+Rows produce_hybrid(Connection& connection, int argc, sqlite3_value** argv) {
+  sqlite3* db = connection.db();
   std::string index = text_argument(argv[0], "the index (first argument)");
   std::string fts_name = text_argument(argv[1], "the fts5 table (second argument)");
-  QuiverTable quiver = open_table(db, index);
+  QuiverTable quiver = connection.open(index);
   const TableSpec& spec = quiver.store->spec();
   std::string index_sql = quoted(quiver.store->schema()) + "." + quoted(quiver.store->table());
   FtsTable fts = find_fts_table(db, fts_name);
@@ -253,6 +254,6 @@ const TableFunction kHybrid = {
 
 }  // namespace
 
-int register_hybrid(sqlite3* db) { return register_table_function(db, kHybrid); }
+int register_hybrid(Connection& connection) { return register_table_function(connection, kHybrid); }
 
 }  // namespace quiver
