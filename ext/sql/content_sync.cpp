@@ -126,13 +126,14 @@ void create_content_triggers(Store& store, const TableSpec& spec) {
   std::vector<std::string> names = schema_columns(spec);
   std::string schema = ident(store.schema()), index = ident(store.table()), content = ident(spec.content_table);
   std::string rowid = rowid_column(spec), vector = ident(spec.vector_column);
-  std::string columns, new_values;
+  std::string columns, new_values, assignments;
   for (const std::string& name : names) {
     columns += ", " + ident(name);
     new_values += ", new." + ident(name);
+    assignments += std::string(assignments.empty() ? "" : ", ") + ident(name) + " = new." + ident(name);
   }
-  std::string insert = "INSERT OR REPLACE INTO " + index + "(rowid" + columns + ") SELECT new." + rowid + new_values +
-                       " WHERE new." + vector + " IS NOT NULL;";
+  std::string insert = "INTO " + index + "(rowid" + columns + ") SELECT new." + rowid + new_values + " WHERE new." +
+                       vector + " IS NOT NULL";
   // An UPDATE that changes the rowid by any of its names fires the trigger.
   std::vector<std::string> watched = names;
   if (!names_rowid(spec.content_rowid)) watched.push_back(spec.content_rowid);
@@ -141,15 +142,23 @@ void create_content_triggers(Store& store, const TableSpec& spec) {
   std::string watched_list;
   for (const std::string& name : watched)
     if (seen.insert(lower(name)).second) watched_list += (watched_list.empty() ? "" : ", ") + ident(name);
+  // An UPDATE of docs that keeps the rowid and a vector updates the index's
+  // row in place; any other goes by DELETE and INSERT. Neither can meet a
+  // UNIQUE conflict, so the policy of the statement on docs (UPDATE OR
+  // IGNORE, an UPSERT's), which SQLite imposes on a trigger's statements,
+  // changes nothing.
+  std::string moved = "(old." + rowid + " IS NOT new." + rowid + " OR old." + vector + " IS NULL OR new." + vector +
+                      " IS NULL)";
 
   const std::string& base = store.table();
   std::string ddl =
       "CREATE TRIGGER " + schema + "." + ident(base + kTriggerSuffixes[0]) + " AFTER INSERT ON " + content +
-      " BEGIN " + insert + " DELETE FROM " + index + " WHERE rowid = new." + rowid + " AND new." + vector +
-      " IS NULL; END;\n" +
+      " BEGIN INSERT OR REPLACE " + insert + "; DELETE FROM " + index + " WHERE rowid = new." + rowid + " AND new." +
+      vector + " IS NULL; END;\n" +
       "CREATE TRIGGER " + schema + "." + ident(base + kTriggerSuffixes[1]) + " AFTER UPDATE OF " + watched_list +
-      " ON " + content + " BEGIN DELETE FROM " + index + " WHERE rowid IN (old." + rowid + ", new." + rowid + "); " +
-      insert + " END;\n" +
+      " ON " + content + " BEGIN DELETE FROM " + index + " WHERE rowid IN (old." + rowid + ", new." + rowid +
+      ") AND " + moved + "; UPDATE " + index + " SET " + assignments + " WHERE rowid = old." + rowid + " AND NOT " +
+      moved + "; INSERT " + insert + " AND " + moved + "; END;\n" +
       "CREATE TRIGGER " + schema + "." + ident(base + kTriggerSuffixes[2]) + " AFTER DELETE ON " + content +
       " BEGIN DELETE FROM " + index + " WHERE rowid = old." + rowid + "; END;";
   exec(store.db(), ddl);

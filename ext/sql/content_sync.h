@@ -11,7 +11,10 @@
 //                        (an INSERT OR REPLACE on docs without
 //                        recursive_triggers fires no DELETE trigger)
 //   <index>_sync_update  AFTER UPDATE OF the vector, a declared column or the
-//                        rowid: DELETE the old and new rowids, INSERT the row
+//                        rowid: UPDATE the index's row in place if the rowid
+//                        stays and the vector was and is not NULL, else
+//                        DELETE the old and new rowids (UPDATE OR REPLACE
+//                        may have dropped the new one from docs) and INSERT
 //   <index>_sync_delete  AFTER DELETE: DELETE the row
 // The content table is the one of that name in the index's schema (triggers
 // of a schema may only name its own tables).

@@ -191,7 +191,11 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
       insert_content_row(t, argv[1], columns, out_rowid);
       return SQLITE_OK;
     }
-    update_row(t, rowid_argument(argv[0]), argv[1], columns);
+    try {
+      update_row(t, rowid_argument(argv[0]), argv[1], columns);
+    } catch (const SqlError& e) {
+      rethrow_for_content_row(t->spec, argv[1], e);  // content=: name the row
+    }
     return SQLITE_OK;
   });
 }
