@@ -1,8 +1,6 @@
 #include "content_sync.h"
 
-#include <cctype>
 #include <cstring>
-#include <set>
 
 #include "sql_value.h"
 #include "statement.h"
@@ -13,14 +11,10 @@ namespace {
 
 std::string ident(const std::string& name) { return sql_format("\"%w\"", name.c_str()); }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+bool same_name(const std::string& a, const std::string& b) { return sqlite3_stricmp(a.c_str(), b.c_str()) == 0; }
 
 bool names_rowid(const std::string& name) {
-  std::string n = lower(name);
-  return n.empty() || n == "rowid" || n == "oid" || n == "_rowid_";
+  return name.empty() || same_name(name, "rowid") || same_name(name, "oid") || same_name(name, "_rowid_");
 }
 
 // The content table's rowid as SQL: its INTEGER PRIMARY KEY, or rowid.
@@ -89,12 +83,12 @@ void check_content_table(sqlite3* db, const std::string& schema, const TableSpec
   Statement info(db, "SELECT name, type, pk FROM pragma_table_xinfo(?1, ?2)");
   info.bind(1, table).bind(2, schema);
   while (info.step()) {
-    columns.push_back({lower(text_at(info, 0)), Column{lower(text_at(info, 1)), info.int_at(2)}});
+    columns.push_back({text_at(info, 0), Column{text_at(info, 1), info.int_at(2)}});
     if (info.int_at(2) > 0) ++primary_keys;
   }
   auto find = [&](const std::string& name) -> const Column* {
     for (const auto& c : columns)
-      if (c.first == lower(name)) return &c.second;
+      if (same_name(c.first, name)) return &c.second;
     return nullptr;
   };
   for (const std::string& name : schema_columns(spec))
@@ -102,7 +96,7 @@ void check_content_table(sqlite3* db, const std::string& schema, const TableSpec
   if (names_rowid(spec.content_rowid)) return;
   const Column* rowid = find(spec.content_rowid);
   if (!rowid) fail("content table \"" + table + "\" has no column \"" + spec.content_rowid + "\"");
-  if (rowid->pk != 1 || primary_keys != 1 || rowid->type != "integer")
+  if (rowid->pk != 1 || primary_keys != 1 || !same_name(rowid->type, "integer"))
     fail("content_rowid \"" + spec.content_rowid + "\" is not the INTEGER PRIMARY KEY of \"" + table +
          "\" (leave content_rowid out to use its rowid)");
 }
@@ -138,10 +132,12 @@ void create_content_triggers(Store& store, const TableSpec& spec) {
   std::vector<std::string> watched = names;
   if (!names_rowid(spec.content_rowid)) watched.push_back(spec.content_rowid);
   for (const char* alias : {"rowid", "oid", "_rowid_"}) watched.push_back(alias);
-  std::set<std::string> seen;
   std::string watched_list;
-  for (const std::string& name : watched)
-    if (seen.insert(lower(name)).second) watched_list += (watched_list.empty() ? "" : ", ") + ident(name);
+  for (size_t i = 0; i < watched.size(); ++i) {
+    bool repeated = false;
+    for (size_t j = 0; j < i; ++j) repeated = repeated || same_name(watched[i], watched[j]);
+    if (!repeated) watched_list += (watched_list.empty() ? "" : ", ") + ident(watched[i]);
+  }
   // An UPDATE of docs that keeps the rowid and a vector updates the index's
   // row in place; any other goes by DELETE and INSERT. Neither can meet a
   // UNIQUE conflict, so the policy of the statement on docs (UPDATE OR
