@@ -533,8 +533,15 @@ void Store::flush_chunk(int64_t chunk) {
 }
 
 void Store::discard_pending() {
-  pending_.discard();
+  if (!pending_predates_rollback_) pending_.discard();
+  pending_predates_rollback_ = false;
   directory_valid_ = false;
+}
+
+void Store::savepoint() {
+  pending_predates_rollback_ = true;
+  flush();
+  pending_predates_rollback_ = false;
 }
 
 void Store::remove(const Location& loc) {
@@ -701,6 +708,7 @@ void Store::end_transaction(bool rolled_back) {
   // never cached since; the rest still holds committed data.
   written_.clear();
   wrote_in_transaction_ = false;
+  pending_predates_rollback_ = false;
   directory_valid_ = false;
   if (rolled_back) {
     pending_.discard();

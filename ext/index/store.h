@@ -173,6 +173,11 @@ class Store {
   // them when SQLite rolls back (they all came after the last savepoint).
   void flush();
   void discard_pending();
+  // flush() at a savepoint. SQLite opens a statement's savepoint before the
+  // statement journal's, and rolls back to it if this fails: the appends
+  // still buffered then came before it, and the next discard_pending() keeps
+  // them.
+  void savepoint();
 
  private:
   class Blob;
@@ -212,6 +217,7 @@ class Store {
   size_t cache_bytes_ = 0;
   size_t cache_budget_ = 0;
   bool wrote_in_transaction_ = false;
+  bool pending_predates_rollback_ = false;  // savepoint()'s flush failed
   unsigned data_version_ = 0;
   uint64_t generation_ = 0;
 };

@@ -330,7 +330,7 @@ int x_rollback(sqlite3_vtab* vtab) {
 // savepoint undoes all that is still buffered (store.h).
 int x_savepoint(sqlite3_vtab* vtab, int) {
   return guard(vtab, [&] {
-    table_of(vtab)->store->flush();
+    table_of(vtab)->store->savepoint();
     return SQLITE_OK;
   });
 }
