@@ -82,7 +82,7 @@ Status decode_plan(const char* text, Plan* out);
 bool plan_collation_ok(const std::string& name);
 
 // Whether SQLite checks the operator again after the table: != and IS NOT,
-// which the table evaluates with BINARY whatever the collation (planner.cpp).
+// which the table evaluates with BINARY whatever the collation (best_index.cpp).
 inline bool rechecked_by_sqlite(Op op) { return op == Op::Ne || op == Op::IsNot; }
 
 }  // namespace quiver

@@ -1,5 +1,5 @@
 // The scan: prepared chunks (block.h) go through one kernel into a bounded
-// collector (TopK). No SQLite here; ext/sql/vtab.cpp drives it over an
+// collector (TopK). No SQLite here; ext/index/knn.cpp drives it over an
 // index's lists.
 //
 // Ranking works on a "score" that is monotone in the reported distance, so

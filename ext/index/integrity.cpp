@@ -11,6 +11,7 @@ namespace quiver {
 
 void check_integrity(Store& store, Ivf& ivf) {
   const TableSpec& spec = store.spec();
+  ivf.flush();
   store.invalidate_cache();  // check what is stored, not what was cached
   store.open();              // config
   std::vector<ChunkInfo> chunks = store.chunks(-1);

@@ -17,7 +17,7 @@ constexpr double kQuantizerLimit = 0x1p50;
 
 // The IVF config values are counts, from 0 to 2^62.
 int64_t config_int(Store& store, const char* key) { return store.config_count(key, int64_t{1} << 62); }
-double config_real(Store& store, const char* key) { return std::atof(store.config(key).c_str()); }
+double config_real(Store& store, const char* key) { return store.config_number(key); }
 
 std::string real_text(double v, int digits = 17) {
   char buf[64];
@@ -59,6 +59,9 @@ void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out, double no
 
 void Ivf::load() {
   if (loaded_generation_ == store_.generation()) return;
+  flush();  // counts not yet written survive a reload
+  count_ = enabled() ? config_int(store_, "count") : 0;
+  changed_ = enabled() ? config_int(store_, "changed") : 0;
   lists_ = enabled() ? config_int(store_, "lists") : 0;
   norm_bound_ = config_real(store_, "norm_bound");
   centroids_ = Centroids();
@@ -131,38 +134,40 @@ int64_t Ivf::chosen_lists(int64_t rows) const {
 
 void Ivf::note_rows(int64_t delta) {
   if (!enabled()) return;
-  int64_t rows = config_int(store_, "count") + delta;
-  store_.set_config("count", std::to_string(rows));
+  load();
+  count_ += delta;
+  counts_dirty_ = true;
   if (delta < 0) return;
   inserted_ += delta;
-  if (lists() > 0) store_.set_config("changed", std::to_string(config_int(store_, "changed") + 1));
+  if (lists_ > 0) ++changed_;
 }
 
-void Ivf::train_if_due() {
+void Ivf::flush() {
+  if (!counts_dirty_) return;
+  store_.set_config("count", std::to_string(count_));
+  store_.set_config("changed", std::to_string(changed_));
+  counts_dirty_ = false;  // only once written: a failed write is tried again
+}
+
+void Ivf::train_if_due(WorkerPool* pool) {
   int64_t inserted = inserted_;
   inserted_ = 0;
   if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
-  int64_t rows = config_int(store_, "count");
+  load();
+  int64_t rows = count_;
   bool due = lists() == 0 ? rows >= std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists)
                           : rows >= 2 * config_int(store_, "trained_rows");
-  if (due) rebuild();
+  if (due) rebuild(pool);
 }
 
-void Ivf::rebuild() {
-  if (!enabled()) return;
+// rebuild(), pass 1: a sample that depends only on the rows, not on where
+// they are stored, so that rebuilding twice trains the same index: the rows
+// with the smallest hash of their rowid, in hash order, in the quantizer's
+// space. For dot, also the largest norm (norm_bound_).
+std::vector<float> Ivf::training_sample(const std::vector<ChunkInfo>& chunks, int64_t rows, int64_t lists) {
   const TableSpec& spec = store_.spec();
-  std::vector<ChunkInfo> old_chunks = store_.chunks(-1);
-  int64_t rows = 0;
-  for (const ChunkInfo& c : old_chunks) rows += c.count;
-  if (rows == 0) return;
-  int64_t lists = chosen_lists(rows);
   size_t qdim = quantizer_dim();
   size_t dims = spec.dims;
-
-  // Pass 1: a sample that depends only on the rows, not on where they are
-  // stored, so that rebuilding twice trains the same index: the rows with
-  // the smallest hash of their rowid, in hash order. For dot, also the
-  // largest norm.
   int64_t sample_size = std::min<int64_t>(rows, lists * kSamplePerList);
   sample_size = std::max<int64_t>(1, std::min<int64_t>(sample_size, kMaxSampleFloats / static_cast<int64_t>(qdim)));
   std::vector<float> sample(static_cast<size_t>(sample_size) * qdim);
@@ -177,7 +182,7 @@ void Ivf::rebuild() {
   std::vector<unsigned char> buffer;
   std::vector<float> wide(qdim);
   double max_norm2 = 0;
-  for (const ChunkInfo& c : old_chunks) {
+  for (const ChunkInfo& c : chunks) {
     ChunkView view = store_.load(c, &buffer);
     for (int64_t s = 0; s < view.count; ++s) {
       VectorView v{spec.element_type, spec.dims, view.vectors + s * store_.vector_bytes()};
@@ -226,21 +231,19 @@ void Ivf::rebuild() {
     to_quantizer(w, false, x);
   }
 
-  KMeansOptions options;
-  options.k = static_cast<size_t>(lists);
-  options.spherical = spec.metric == Metric::Cosine;
-  centroids_ = train_kmeans(sample.data(), static_cast<size_t>(sample_size), qdim, options, kernels_);
-  sample = std::vector<float>();
-  lists = static_cast<int64_t>(centroids_.k());
-  store_.write_centroids(centroids_.k(), qdim, centroids_.rows().data());
-  scratch_.resize(qdim);
-  scores_.resize(centroids_.padded_k());
+  return sample;
+}
 
-  // Pass 2: move every row to its list, chunk by chunk.
+// rebuild(), pass 2: every row moves to the list of its nearest centroid,
+// chunk by chunk; returns the sum of the rows' distances to their centroid.
+double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks, WorkerPool* pool) {
+  const TableSpec& spec = store_.spec();
+  size_t qdim = quantizer_dim();
+  std::vector<unsigned char> buffer;
   double spread = 0;
   std::vector<float> points, best;
   std::vector<uint32_t> nearest;
-  for (const ChunkInfo& c : old_chunks) {
+  for (const ChunkInfo& c : chunks) {
     ChunkView view = store_.load(c, &buffer);
     std::vector<int64_t> rowids(view.rowids, view.rowids + view.count);
     std::vector<unsigned char> vectors(view.vectors, view.vectors + view.count * store_.vector_bytes());
@@ -252,7 +255,7 @@ void Ivf::rebuild() {
     }
     nearest.resize(count);
     best.resize(count);
-    centroids_.assign(points.data(), count, nearest.data(), best.data(), kernels_);
+    centroids_.assign(points.data(), count, nearest.data(), best.data(), kernels_, pool);
     for (size_t s = 0; s < count; ++s) {
       const float* x = points.data() + s * qdim;
       double norm2 = 0;
@@ -264,6 +267,33 @@ void Ivf::rebuild() {
     store_.drop_chunk(c.id);
   }
   store_.shift_lists(kRebuildOffset, -kRebuildOffset);
+  return spread;
+}
+
+void Ivf::rebuild(WorkerPool* pool) {
+  if (!enabled()) return;
+  const TableSpec& spec = store_.spec();
+  std::vector<ChunkInfo> old_chunks = store_.chunks(-1);
+  int64_t rows = 0;
+  for (const ChunkInfo& c : old_chunks) rows += c.count;
+  if (rows == 0) return;
+  int64_t lists = chosen_lists(rows);
+  size_t qdim = quantizer_dim();
+  std::vector<float> sample = training_sample(old_chunks, rows, lists);
+  size_t sample_size = sample.size() / qdim;
+  KMeansOptions options;
+  options.k = static_cast<size_t>(lists);
+  options.spherical = spec.metric == Metric::Cosine;
+  options.pool = pool;
+  centroids_ = train_kmeans(sample.data(), sample_size, qdim, options, kernels_);
+  sample = std::vector<float>();
+  lists = static_cast<int64_t>(centroids_.k());
+  store_.write_centroids(centroids_.k(), qdim, centroids_.rows().data());
+  scratch_.resize(qdim);
+  scores_.resize(centroids_.padded_k());
+
+  double spread = move_rows_to_lists(old_chunks, pool);
+  counts_dirty_ = false;  // replaced by the counts written here
   store_.set_config("lists", std::to_string(lists));
   store_.set_config("norm_bound", real_text(norm_bound_));
   store_.set_config("trained_rows", std::to_string(rows));
@@ -281,7 +311,7 @@ IvfStats Ivf::stats() {
   st.lists = lists();
   st.probes = default_probes();
   st.trained_rows = config_int(store_, "trained_rows");
-  st.changed = config_int(store_, "changed");
+  st.changed = changed_;
   st.trained_spread = config_real(store_, "trained_spread");
   std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, st.lists)), 0);
   std::vector<unsigned char> buffer;

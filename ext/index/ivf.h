@@ -79,14 +79,27 @@ class Ivf {
   // changes since training and the rows this transaction inserted. Nothing
   // for a flat table.
   void note_rows(int64_t delta);
+  // The row count and the changes since training are counted here during a
+  // write and written to config at flush() (each savepoint, the commit, and
+  // before 'integrity-check' reads them), as the store writes its buffered
+  // appends; discard() forgets them when SQLite rolls back, and the next use
+  // reads config again.
+  void flush();
+  void discard() {
+    counts_dirty_ = false;
+    loaded_generation_ = UINT64_MAX;
+  }
   // At the commit of a write transaction (xSync): with train=auto, trains
   // if the transaction inserted at least kBulkTrainRows rows and the table
   // has grown past the automatic threshold.
-  void train_if_due();
+  // `pool` (parallel.h), when given, splits the training's k-means and the
+  // assignment of the rows to their lists across threads, with the same
+  // results as one thread.
+  void train_if_due(WorkerPool* pool = nullptr);
   // The transaction ended (committed or rolled back).
   void end_transaction() { inserted_ = 0; }
   // Trains on the current rows and moves every row to its list.
-  void rebuild();
+  void rebuild(WorkerPool* pool = nullptr);
 
   IvfStats stats();
   // Centroid of a trained list, in the quantizer's space (its first dims
@@ -100,6 +113,9 @@ class Ivf {
  private:
   void load();
   int64_t chosen_lists(int64_t rows) const;
+  // rebuild()'s two passes over the rows.
+  std::vector<float> training_sample(const std::vector<ChunkInfo>& chunks, int64_t rows, int64_t lists);
+  double move_rows_to_lists(const std::vector<ChunkInfo>& chunks, WorkerPool* pool);
 
   Store& store_;
   const Kernels& kernels_;
@@ -109,6 +125,8 @@ class Ivf {
   Centroids centroids_;
   std::vector<float> scratch_, scores_;
   int64_t inserted_ = 0;  // rows inserted in the current transaction
+  int64_t count_ = 0, changed_ = 0;  // config count and changed, as of now
+  bool counts_dirty_ = false;        // not yet written to config
 };
 
 }  // namespace quiver

@@ -301,6 +301,15 @@ int64_t Store::config_count(const std::string& key, int64_t max) {
   return value;
 }
 
+double Store::config_number(const std::string& key) {
+  std::string text = config(key);
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(value)) corrupt("config " + key + " is \"" + text + "\"");
+  return value;
+}
+
 void Store::set_config(const std::string& key, const std::string& value) {
   Use q(db_, statement(kConfigSet));
   q.bind(1, key).bind(2, value).step();
@@ -533,15 +542,8 @@ void Store::flush_chunk(int64_t chunk) {
 }
 
 void Store::discard_pending() {
-  if (!pending_predates_rollback_) pending_.discard();
-  pending_predates_rollback_ = false;
+  pending_.discard();
   directory_valid_ = false;
-}
-
-void Store::savepoint() {
-  pending_predates_rollback_ = true;
-  flush();
-  pending_predates_rollback_ = false;
 }
 
 void Store::remove(const Location& loc) {
@@ -708,7 +710,6 @@ void Store::end_transaction(bool rolled_back) {
   // never cached since; the rest still holds committed data.
   written_.clear();
   wrote_in_transaction_ = false;
-  pending_predates_rollback_ = false;
   directory_valid_ = false;
   if (rolled_back) {
     pending_.discard();

@@ -163,6 +163,9 @@ class Store {
   // A count kept in config: missing is 0; anything but a number from 0 to
   // `max` is damage, refused before arithmetic uses it.
   int64_t config_count(const std::string& key, int64_t max);
+  // A real number kept in config: missing is 0; anything but a finite
+  // number is damage.
+  double config_number(const std::string& key);
   void set_config(const std::string& key, const std::string& value);
 
   // Transaction boundaries. Chunks written in the transaction are never
@@ -173,11 +176,6 @@ class Store {
   // them when SQLite rolls back (they all came after the last savepoint).
   void flush();
   void discard_pending();
-  // flush() at a savepoint. SQLite opens a statement's savepoint before the
-  // statement journal's, and rolls back to it if this fails: the appends
-  // still buffered then came before it, and the next discard_pending() keeps
-  // them.
-  void savepoint();
 
  private:
   class Blob;
@@ -217,7 +215,6 @@ class Store {
   size_t cache_bytes_ = 0;
   size_t cache_budget_ = 0;
   bool wrote_in_transaction_ = false;
-  bool pending_predates_rollback_ = false;  // savepoint()'s flush failed
   unsigned data_version_ = 0;
   uint64_t generation_ = 0;
 };

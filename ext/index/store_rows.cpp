@@ -16,15 +16,6 @@ namespace {
 // A copy of a value: those an IN list yields are overwritten by the next.
 using OwnedValue = std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)>;
 
-std::string quote_identifier(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    q += c;
-    if (c == '"') q += '"';
-  }
-  return q + "\"";
-}
-
 // The SQL of one condition; `values` collects what to bind, in order (an IN
 // list expands to several).
 std::string condition_sql(const RowCondition& c, std::vector<OwnedValue>* values) {

@@ -159,7 +159,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     // != and IS NOT are checked again by SQLite (filter_arg), which could
     // remove rows after a LIMIT cut.
     bool rechecked = false;
-    for (const Use& u : uses) rechecked = rechecked || u.arg.op == Op::Ne || u.arg.op == Op::IsNot;
+    for (const Use& u : uses) rechecked = rechecked || rechecked_by_sqlite(u.arg.op);
     bool use_limits = has_match && !rechecked && (info->nOrderBy == 0 || order_delivered);
     if (!has_match && search) uses.clear();  // the plan is an error: only its reason matters
     if (search) uses.insert(uses.end(), search_only.begin(), search_only.end());
@@ -172,7 +172,7 @@ int x_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->aConstraintUsage[u.constraint].argvIndex = ++argv_index;
       // LIMIT and OFFSET stay SQLite's to apply: the search returns
       // LIMIT + OFFSET rows from the top.
-      bool double_checked = u.arg.kind == ArgKind::Limit || u.arg.kind == ArgKind::Offset || u.arg.op == Op::Ne || u.arg.op == Op::IsNot;
+      bool double_checked = u.arg.kind == ArgKind::Limit || u.arg.kind == ArgKind::Offset || rechecked_by_sqlite(u.arg.op);
       info->aConstraintUsage[u.constraint].omit = double_checked ? 0 : 1;
     }
     if (!has_match && search) {

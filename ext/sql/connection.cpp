@@ -38,6 +38,18 @@ void Connection::remove(const std::string& schema, const std::string& table, con
   if (it != tables_.end() && it->second.store == store) tables_.erase(it);
 }
 
+void Connection::set_threads(size_t n) {
+  if (n == threads_) return;
+  pool_.reset();  // started again at the next use, with n threads
+  threads_ = n;
+}
+
+WorkerPool* Connection::pool() {
+  if (threads_ <= 1) return nullptr;
+  if (!pool_) pool_.reset(new WorkerPool(threads_));
+  return pool_.get();
+}
+
 QuiverTable Connection::open(const std::string& name) {
   // The schemas in SQLite's own lookup order for an unqualified name: temp,
   // main, then attached databases.

@@ -5,8 +5,12 @@
 // needed: SQLite runs a connection's calls one at a time.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <unordered_map>
+
+#include "parallel.h"
 
 #include "sqlite_api.h"
 
@@ -38,8 +42,18 @@ class Connection {
   // Throws SqlError when there is no such quiver table.
   QuiverTable open(const std::string& name);
 
+  // Threads for one query's scan, k-means training and 'rebuild'
+  // (quiver_config('threads', N)); 1, the default, runs everything on the
+  // calling thread. Workers never call into SQLite.
+  size_t threads() const { return threads_; }
+  void set_threads(size_t n);
+  // The pool of threads() threads, or null for one thread.
+  WorkerPool* pool();
+
  private:
   sqlite3* db_;
+  size_t threads_ = 1;
+  std::unique_ptr<WorkerPool> pool_;
   std::unordered_map<std::string, QuiverTable> tables_;  // by key()
 };
 

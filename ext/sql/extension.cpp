@@ -12,6 +12,7 @@
 #include "hybrid.h"
 #include "kernels.h"
 #include "pairs.h"
+#include "settings.h"
 #include "tokens.h"
 #include "vtab.h"
 #include "sqlite_api.h"
@@ -33,6 +34,7 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
     if (rc == SQLITE_OK) rc = quiver::register_pairs(*connection);
     if (rc == SQLITE_OK) rc = quiver::register_tokens(*connection);
     if (rc == SQLITE_OK) rc = quiver::register_hybrid(*connection);
+    if (rc == SQLITE_OK) rc = quiver::register_settings(*connection);
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;

@@ -29,8 +29,8 @@ int64_t integer_argument(sqlite3_value* v, const std::string& name, int64_t min,
   if (!integer_in_range(v, min, max)) {
     const char* text = reinterpret_cast<const char*>(sqlite3_value_text(v));  // converts: may allocate
     if (!text && sqlite3_value_type(v) != SQLITE_NULL) throw std::bad_alloc();
-    fail(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
-         (text ? text : "NULL"));
+    throw SqlError(SQLITE_ERROR, name + " must be an integer from " + std::to_string(min) + " to " +
+                                     std::to_string(max) + ", got " + (text ? text : "NULL"));
   }
   return sqlite3_value_int64(v);
 }

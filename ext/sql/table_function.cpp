@@ -23,8 +23,34 @@ struct FunctionTable : sqlite3_vtab {
 };
 
 struct FunctionCursor : sqlite3_vtab_cursor {
-  Rows rows;
-  size_t position = 0;
+  std::unique_ptr<ResultStream> rows;
+};
+
+class RowsStream : public ResultStream {
+ public:
+  explicit RowsStream(Rows rows) : rows_(std::move(rows)) {}
+  bool eof() const override { return position_ >= rows_.size(); }
+  void next() override { ++position_; }
+  int64_t rowid() const override { return static_cast<int64_t>(position_) + 1; }
+  void column(sqlite3_context* ctx, int column) const override {
+    const auto& row = rows_[position_];
+    if (column >= static_cast<int>(row.size())) return;  // argument columns: NULL
+    const Cell& cell = row[static_cast<size_t>(column)];
+    switch (cell.kind) {
+      case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
+      case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
+      case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
+      case Cell::Vector:
+        sqlite3_result_blob(ctx, cell.s.data(), static_cast<int>(cell.s.size()), SQLITE_TRANSIENT);
+        sqlite3_result_subtype(ctx, kSubtypeFloat32);
+        break;
+      case Cell::Null: break;
+    }
+  }
+
+ private:
+  Rows rows_;
+  size_t position_ = 0;
 };
 
 int fn_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
@@ -49,7 +75,7 @@ int fn_disconnect(sqlite3_vtab* vtab) {
 // Why a plan given the arguments in bitmask `seen` cannot run, or null.
 const char* plan_error(const TableFunction* f, int seen) {
   for (int arg = 0; arg < f->required_args; ++arg)
-    if (!(seen & (1 << arg))) return "missing argument";
+    if (!(seen & (1 << arg))) return f->missing;
   // Arguments must arrive as a prefix: quiver_recall('t', 50) but not k alone.
   if ((seen & (seen + 1)) != 0) return "arguments must be given in order";
   return nullptr;
@@ -101,45 +127,33 @@ int fn_filter(sqlite3_vtab_cursor* cur, int seen, const char*, int argc, sqlite3
   return guard(t, [&] {
     if (const char* problem = plan_error(t->function, seen))
       throw SqlError(SQLITE_ERROR, std::string(t->function->name) + ": " + problem);
+    c->rows.reset();
     c->rows = t->function->produce(*t->connection, argc, argv);
-    c->position = 0;
     return SQLITE_OK;
   });
 }
 
 int fn_next(sqlite3_vtab_cursor* cur) {
-  static_cast<FunctionCursor*>(cur)->position++;
-  return SQLITE_OK;
+  return guard(cur->pVtab, [&] {
+    static_cast<FunctionCursor*>(cur)->rows->next();
+    return SQLITE_OK;
+  });
 }
 
 int fn_eof(sqlite3_vtab_cursor* cur) {
   auto* c = static_cast<FunctionCursor*>(cur);
-  return c->position >= c->rows.size();
+  return !c->rows || c->rows->eof();
 }
 
 int fn_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
-  auto* c = static_cast<FunctionCursor*>(cur);
-  const auto& row = c->rows[c->position];
-  if (column >= static_cast<int>(row.size())) return SQLITE_OK;  // argument columns: NULL
-  const Cell& cell = row[static_cast<size_t>(column)];
-  switch (cell.kind) {
-    case Cell::Integer: sqlite3_result_int64(ctx, cell.i); break;
-    case Cell::Real: sqlite3_result_double(ctx, cell.d); break;
-    case Cell::Text: sqlite3_result_text(ctx, cell.s.c_str(), -1, SQLITE_TRANSIENT); break;
-    case Cell::Vector:
-      sqlite3_result_blob(ctx, cell.s.data(), static_cast<int>(cell.s.size()), SQLITE_TRANSIENT);
-      sqlite3_result_subtype(ctx, kSubtypeFloat32);
-      break;
-    case Cell::Null: break;
-  }
+  static_cast<FunctionCursor*>(cur)->rows->column(ctx, column);
   return SQLITE_OK;
 }
 
 int fn_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* out) {
-  *out = static_cast<sqlite3_int64>(static_cast<FunctionCursor*>(cur)->position) + 1;
+  *out = static_cast<FunctionCursor*>(cur)->rows->rowid();
   return SQLITE_OK;
 }
-
 
 sqlite3_module make_function_module() {
   sqlite3_module m;
@@ -161,6 +175,8 @@ sqlite3_module make_function_module() {
 const sqlite3_module kFunctionModule = make_function_module();
 
 }  // namespace
+
+std::unique_ptr<ResultStream> stream_of(Rows rows) { return std::unique_ptr<ResultStream>(new RowsStream(std::move(rows))); }
 
 int register_table_function(Connection& connection, const TableFunction& f) {
   auto* r = new (std::nothrow) Registration{&f, &connection};

@@ -47,14 +47,14 @@ TableSearch::TableSearch(VirtualTable* t, const Plan& plan, int argc, sqlite3_va
     switch (a.kind) {
       case ArgKind::Query: break;
       case ArgKind::K:
-        k = single_value("k", k, integer_argument(v, "k", 1, kMaxK));
+        k = single_value("k", k, integer_argument(v, "quiver: k", 1, kMaxK));
         if (k_value_) break;
         k_value_ = sqlite3_value_dup(v);
         if (!k_value_) throw std::bad_alloc();
         break;
       case ArgKind::Probes:
         if (!t->ivf->enabled()) fail("probes applies to index=ivf only");
-        probes = single_value("probes", probes, integer_argument(v, "probes", 1, kMaxLists));
+        probes = single_value("probes", probes, integer_argument(v, "quiver: probes", 1, kMaxLists));
         knn_->set_probes(static_cast<size_t>(probes));
         break;
       case ArgKind::Limit: limit = sqlite3_value_int64(v); break;

@@ -26,7 +26,7 @@ Rows produce_tokens(Connection&, int, sqlite3_value** argv) {
 }
 
 const TableFunction kTokens = {"quiver_tokens", "CREATE TABLE x(token, position, offset, text HIDDEN)", 3, 1, 1,
-                               produce_tokens};
+                               computed<produce_tokens>};
 
 }  // namespace
 

@@ -30,6 +30,7 @@ struct VirtualTable : sqlite3_vtab {
   TableSpec spec;
   int vector_position = 0;  // schema index of the vector column
   int user_columns = 0;     // columns declared by the user
+  bool buffered_before_savepoint = false;  // x_savepoint could not write the buffers (vtab.cpp)
   // Hidden columns follow the user's columns.
   int distance_column() const { return user_columns; }
   int k_column() const { return user_columns + 1; }

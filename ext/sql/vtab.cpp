@@ -39,15 +39,6 @@ Cursor* cursor_of(sqlite3_vtab_cursor* c) { return static_cast<Cursor*>(c); }
 
 // ---- create / connect --------------------------------------------------
 
-std::string quote_identifier(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) {
-    q += c;
-    if (c == '"') q += '"';
-  }
-  return q + "\"";
-}
-
 int init_table(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err, bool create) {
   std::unique_ptr<VirtualTable> table(new (std::nothrow) VirtualTable());
   if (!table) return SQLITE_NOMEM;
@@ -312,7 +303,8 @@ int x_begin(sqlite3_vtab*) { return SQLITE_OK; }
 int x_sync(sqlite3_vtab* vtab) {
   return guard(vtab, [&] {
     table_of(vtab)->store->flush();
-    table_of(vtab)->ivf->train_if_due();
+    table_of(vtab)->ivf->train_if_due(table_of(vtab)->connection->pool());
+    table_of(vtab)->ivf->flush();
     return SQLITE_OK;
   });
 }
@@ -323,20 +315,33 @@ int x_commit(sqlite3_vtab* vtab) {
 }
 int x_rollback(sqlite3_vtab* vtab) {
   table_of(vtab)->ivf->end_transaction();
+  table_of(vtab)->ivf->discard();
   table_of(vtab)->store->end_transaction(true);
   return SQLITE_OK;
 }
-// Buffered appends are written at each savepoint, so a rollback to any
-// savepoint undoes all that is still buffered (store.h).
+// Buffered appends and counts are written at each savepoint, so a rollback
+// to any savepoint undoes all that is still buffered (store.h, ivf.h).
+// SQLite calls xSavepoint before it opens the statement journal's savepoint,
+// and rolls back to it if xSavepoint fails: what is still buffered then came
+// before it, so that rollback keeps it.
 int x_savepoint(sqlite3_vtab* vtab, int) {
   return guard(vtab, [&] {
-    table_of(vtab)->store->savepoint();
+    VirtualTable* t = table_of(vtab);
+    t->buffered_before_savepoint = true;
+    t->store->flush();
+    t->ivf->flush();
+    t->buffered_before_savepoint = false;
     return SQLITE_OK;
   });
 }
 int x_release(sqlite3_vtab*, int) { return SQLITE_OK; }
 int x_rollback_to(sqlite3_vtab* vtab, int) {
-  table_of(vtab)->store->discard_pending();
+  VirtualTable* t = table_of(vtab);
+  if (!t->buffered_before_savepoint) {
+    t->store->discard_pending();
+    t->ivf->discard();
+  }
+  t->buffered_before_savepoint = false;
   table_of(vtab)->store->invalidate_cache();
   return SQLITE_OK;
 }
