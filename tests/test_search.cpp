@@ -105,7 +105,7 @@ TEST_CASE("scores are finite and correct for vectors of any finite magnitude in 
   }
 }
 
-TEST_CASE("safe_exponent leaves ordinary magnitudes alone and brings the others into [1, 2)", "[search][extreme]") {
+TEST_CASE("safe_exponent leaves ordinary magnitudes alone and brings the others to at least 1 and below 2", "[search][extreme]") {
   for (float m : {0.0f, 0x1p-20f, 1.0f, 3.5f, 0x1p20f}) CHECK(safe_exponent(m) == 0);
   for (float m : {1.4e-45f, 1e-30f, 0x1.fffffep-21f, 0x1.000002p20f, 1e25f, FLT_MAX}) {
     int e = safe_exponent(m);
