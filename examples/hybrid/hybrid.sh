@@ -2,7 +2,8 @@
 # The hybrid search walkthrough, end to end: Debian's package descriptions
 # (64,000 one-line texts written by people, on every Debian machine) go into
 # an ordinary table `docs` with an FTS5 index and a GloVe-pooled vector per
-# row, indexed by a quiver table; quiver_hybrid fuses the two searches.
+# row, indexed by an external-content quiver table (content=docs); quiver_hybrid
+# fuses the two searches.
 # Prints side-by-side top 5s and recall@10 of text only, vector only and
 # hybrid on 100 held-out queries. About half a minute after the demo.
 set -euo pipefail

@@ -72,6 +72,32 @@ Status parse_metric(const std::string& value, Metric* out) {
   return Status();
 }
 
+// A table or column name for content= or content_rowid=: an identifier, bare
+// or quoted ('docs' too, as FTS5 takes it), alone. A schema-qualified name is
+// refused: the content table is the one in the index's own schema.
+Status parse_table_name(const std::string& option, const std::string& value, std::string* out) {
+  std::string name;
+  size_t n = 0;
+  if (value[0] == '\'') {
+    for (n = 1; n < value.size(); ++n) {
+      if (value[n] != '\'') { name.push_back(value[n]); continue; }
+      if (n + 1 < value.size() && value[n + 1] == '\'') { name.push_back('\''); ++n; continue; }
+      ++n;
+      break;
+    }
+  } else {
+    n = parse_identifier(value, &name);
+  }
+  if (n == value.size() && !name.empty()) {
+    *out = name;
+    return Status();
+  }
+  if (n > 0 && n < value.size() && value[n] == '.' && option == "content")
+    return Status::error("content takes a table name without a schema, got \"" + value +
+                         "\" (the content table is the one in the index's own schema)");
+  return Status::error(option + " must be a name, got \"" + value + "\"");
+}
+
 Status parse_option(const std::string& key, const std::string& value, TableSpec* spec) {
   if (value.empty()) return Status::error("option " + key + " needs a value");
   if (key == "index") {
@@ -88,6 +114,8 @@ Status parse_option(const std::string& key, const std::string& value, TableSpec*
     else return Status::error("unknown train \"" + value + "\" (expected auto or manual)");
     return Status();
   }
+  if (key == "content") return parse_table_name("content", value, &spec->content_table);
+  if (key == "content_rowid") return parse_table_name("content_rowid", value, &spec->content_rowid);
   if (key == "lists") return parse_uint("lists", value, 1, kMaxLists, &spec->lists);
   if (key == "probes") return parse_uint("probes", value, 1, kMaxLists, &spec->probes);
   if (key == "cache_mb") return parse_uint("cache_mb", value, 0, kMaxCacheMb, &spec->cache_mb);
@@ -297,6 +325,8 @@ Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
     return Status::error("lists and probes apply to index=ivf only");
   bool train_given = std::find(options_seen.begin(), options_seen.end(), "train") != options_seen.end();
   if (spec.index == IndexKind::Flat && train_given) return Status::error("train applies to index=ivf only");
+  if (!spec.content_rowid.empty() && spec.content_table.empty())
+    return Status::error("content_rowid applies to an index with content=... only");
   if (spec.lists && spec.probes > spec.lists)
     return Status::error("probes (" + std::to_string(spec.probes) + ") exceeds lists (" +
                          std::to_string(spec.lists) + ")");

@@ -5,7 +5,10 @@
 //                                                                       the vector column (exactly one)
 //   name text | integer | real                                          metadata: stored, filterable
 //   +name text | integer | real | blob                                  auxiliary: stored, returned
-// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N.
+// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N,
+// content=TABLE (external content: the vector and declared columns are read
+// from that ordinary table, in the index's own schema, so the name takes no
+// schema), content_rowid=COLUMN (its INTEGER PRIMARY KEY; default rowid).
 // Names match exactly.
 // This layer knows nothing of SQLite.
 #pragma once
@@ -44,6 +47,8 @@ struct TableSpec {
   uint32_t probes = 0;  // IVF lists probed per query; 0 = default
   bool auto_train = true;  // IVF: train=auto (at the commit of a bulk write) or manual ('rebuild' only)
   uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
+  std::string content_table;  // content=: the ordinary table indexed; empty for none
+  std::string content_rowid;  // content_rowid=: its rowid column; empty for rowid
 };
 
 // Limits on options, checked at parse time.

@@ -144,9 +144,9 @@ void Ivf::note_rows(int64_t delta) {
 
 void Ivf::flush() {
   if (!counts_dirty_) return;
-  counts_dirty_ = false;
   store_.set_config("count", std::to_string(count_));
   store_.set_config("changed", std::to_string(changed_));
+  counts_dirty_ = false;  // only once written: a failed write is tried again
 }
 
 void Ivf::train_if_due(WorkerPool* pool) {

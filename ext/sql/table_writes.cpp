@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "content_sync.h"
 #include "guard.h"
 #include "integrity.h"
 #include "virtual_table.h"
@@ -99,11 +100,40 @@ void update_row(VirtualTable* t, int64_t old_rowid, sqlite3_value* new_rowid_val
   t->store->update_row_values(old_rowid, values.data());
 }
 
+// ---- external content (content_sync.h) ----
+
+// Writes a content row through the write path; an error names the row.
+void insert_content_row(VirtualTable* t, sqlite3_value* rowid, sqlite3_value** columns, sqlite3_int64* out_rowid) {
+  try {
+    insert_row(t, rowid, columns, out_rowid);
+  } catch (const SqlError& e) {
+    rethrow_for_content_row(t->spec, rowid, e);
+  }
+}
+
+// The index made anew from its content table: every row out, every content
+// row with a vector in.
+void load_content(VirtualTable* t) {
+  check_content_table(t->store->db(), t->store->schema(), t->spec);
+  for (int64_t rowid : index_rowids(*t->store)) delete_row(t, rowid);
+  sqlite3_int64 ignored;
+  for_each_content_row(t->store->db(), t->store->schema(), t->spec, [&](sqlite3_value* rowid, sqlite3_value** columns) {
+    insert_content_row(t, rowid, columns, &ignored);
+  });
+}
+
+// ---- commands ----
+
 void run_command(VirtualTable* t, sqlite3_value* command) {
   const char* text = reinterpret_cast<const char*>(sqlite3_value_text(command));
   if (!text) throw std::bad_alloc();  // the caller saw a value that is not NULL
   std::string cmd = text;
-  if (cmd == "integrity-check") return check_integrity(*t->store, *t->ivf);
+  if (cmd == "integrity-check") {
+    check_integrity(*t->store, *t->ivf);
+    if (has_content(t->spec)) check_content(*t->store, t->spec);
+    return;
+  }
+  if (cmd == "rebuild" && has_content(t->spec)) load_content(t);  // then train on the rows read
   if (cmd == "rebuild") return t->ivf->rebuild(t->connection->pool());  // flat tables: nothing to train
   if (cmd == "optimize") return;                     // storage is kept compact on every write
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
@@ -135,6 +165,11 @@ void check_command_row(VirtualTable* t, sqlite3_value* rowid, sqlite3_value** co
 
 }  // namespace
 
+void create_content(VirtualTable* t) {
+  load_content(t);
+  create_content_triggers(*t->store, t->spec);
+}
+
 int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   VirtualTable* t = table_of(vtab);
   return guard(vtab, [&] {
@@ -153,10 +188,14 @@ int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* 
         run_command(t, command);
         return SQLITE_OK;
       }
-      insert_row(t, argv[1], columns, out_rowid);
+      insert_content_row(t, argv[1], columns, out_rowid);
       return SQLITE_OK;
     }
-    update_row(t, rowid_argument(argv[0]), argv[1], columns);
+    try {
+      update_row(t, rowid_argument(argv[0]), argv[1], columns);
+    } catch (const SqlError& e) {
+      rethrow_for_content_row(t->spec, argv[1], e);  // content=: name the row
+    }
     return SQLITE_OK;
   });
 }

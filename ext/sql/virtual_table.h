@@ -30,6 +30,7 @@ struct VirtualTable : sqlite3_vtab {
   TableSpec spec;
   int vector_position = 0;  // schema index of the vector column
   int user_columns = 0;     // columns declared by the user
+  bool buffered_before_savepoint = false;  // x_savepoint could not write the buffers (vtab.cpp)
   // Hidden columns follow the user's columns.
   int distance_column() const { return user_columns; }
   int k_column() const { return user_columns + 1; }
@@ -52,6 +53,9 @@ int x_find_function(sqlite3_vtab* vtab, int argc, const char* name,
 
 // table_writes.cpp
 int x_update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid);
+// At CREATE VIRTUAL TABLE of an index with content= (content_sync.h): reads
+// the content table's rows, then creates the triggers.
+void create_content(VirtualTable* t);
 
 // table_vectors.cpp: the query vector of a MATCH, and the vector of a row
 // written, decoded and checked against the column (type, dimensions, NULL,

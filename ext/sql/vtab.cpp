@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "guard.h"
+#include "content_sync.h"
 #include "integrity.h"
 #include "kernels.h"
 #include "plan.h"
@@ -90,7 +91,9 @@ int init_table(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     table->store.reset(new Store(db, argv[1], table_name, table->spec));
     table->ivf.reset(new Ivf(*table->store, active_kernels()));
     if (create) {
+      if (has_content(table->spec)) check_content_table(db, argv[1], table->spec);
       table->store->create();
+      if (has_content(table->spec)) create_content(table.get());
     } else {
       table->store->open();
     }
@@ -129,6 +132,7 @@ int x_disconnect(sqlite3_vtab* vtab) {
 
 int x_destroy(sqlite3_vtab* vtab) {
   int rc = guard(vtab, [&] {
+    drop_content_triggers(*table_of(vtab)->store);
     table_of(vtab)->store->drop();
     return SQLITE_OK;
   });
@@ -278,6 +282,7 @@ int x_integrity(sqlite3_vtab* vtab, const char*, const char*, int, char** proble
   try {
     t->store->refresh();
     check_integrity(*t->store, *t->ivf);
+    if (has_content(t->spec)) check_content(*t->store, t->spec);
   } catch (const SqlError& e) {
     if (e.rc() != SQLITE_CORRUPT_VTAB) return e.rc();
     *problem = sqlite3_mprintf("%s (table %s.%s)", e.what(), t->store->schema().c_str(), t->store->table().c_str());
@@ -316,17 +321,27 @@ int x_rollback(sqlite3_vtab* vtab) {
 }
 // Buffered appends and counts are written at each savepoint, so a rollback
 // to any savepoint undoes all that is still buffered (store.h, ivf.h).
+// SQLite calls xSavepoint before it opens the statement journal's savepoint,
+// and rolls back to it if xSavepoint fails: what is still buffered then came
+// before it, so that rollback keeps it.
 int x_savepoint(sqlite3_vtab* vtab, int) {
   return guard(vtab, [&] {
-    table_of(vtab)->store->flush();
-    table_of(vtab)->ivf->flush();
+    VirtualTable* t = table_of(vtab);
+    t->buffered_before_savepoint = true;
+    t->store->flush();
+    t->ivf->flush();
+    t->buffered_before_savepoint = false;
     return SQLITE_OK;
   });
 }
 int x_release(sqlite3_vtab*, int) { return SQLITE_OK; }
 int x_rollback_to(sqlite3_vtab* vtab, int) {
-  table_of(vtab)->store->discard_pending();
-  table_of(vtab)->ivf->discard();
+  VirtualTable* t = table_of(vtab);
+  if (!t->buffered_before_savepoint) {
+    t->store->discard_pending();
+    t->ivf->discard();
+  }
+  t->buffered_before_savepoint = false;
   table_of(vtab)->store->invalidate_cache();
   return SQLITE_OK;
 }

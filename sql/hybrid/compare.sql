@@ -1,7 +1,8 @@
 -- The hybrid search walkthrough, step 3: the top 5 of text search, vector
 -- search and quiver_hybrid side by side, for a held-out query (the query is
 -- a held-out package's description; its relevant documents are the other
--- packages of its source, marked *), and hybrid search with a filter.
+-- packages of its source, marked *), hybrid search with a filter, and a new
+-- row of docs found at once (both indexes follow docs through triggers).
 .headers on
 .mode column --wrap 34 --wordwrap on
 
@@ -49,3 +50,24 @@ FROM quiver_hybrid('doc_index', 'docs_fts',
         FROM quiver_tokens('chess board game') AS t JOIN words AS w ON w.word = t.token),
        '"chess" OR "board" OR "game"', 5, NULL, 'section = ''games''') AS h
 JOIN docs AS d ON d.id = h.rowid;
+
+-- A new package written into docs alone: the quiver index (content = docs)
+-- and the FTS5 index take it in the same statement, and lose it again with
+-- the ROLLBACK.
+.print
+.print 'A new package in docs, found at once for "chess game for beginners" (then rolled back):'
+BEGIN;
+INSERT INTO docs (name, source, section, description, embedding)
+SELECT 'chess-coach', 'chess-coach', 'games', 'Chess board game tutor for beginners',
+       (SELECT vector_mean(vector_scale(vector_normalize(w.embedding), ln(2 + w.id)))
+        FROM quiver_tokens('Chess board game tutor for beginners') AS t JOIN words AS w ON w.word = t.token);
+SELECT d.name, h.vector_rank, h.text_rank, d.description
+FROM quiver_hybrid('doc_index', 'docs_fts',
+       (SELECT vector_mean(vector_scale(vector_normalize(w.embedding), ln(2 + w.id)))
+        FROM quiver_tokens('chess game for beginners') AS t JOIN words AS w ON w.word = t.token),
+       '"chess" OR "beginners"', 5, NULL, 'section = ''games''') AS h
+JOIN docs AS d ON d.id = h.rowid;
+ROLLBACK;
+SELECT count(*) AS "chess-coach rows left in doc_index"
+FROM doc_index WHERE rowid NOT IN (SELECT id FROM docs);
+INSERT INTO doc_index (doc_index) VALUES ('integrity-check');

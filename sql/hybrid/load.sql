@@ -58,16 +58,29 @@ WHERE p.name NOT IN (SELECT name FROM queries)
 ORDER BY p.name;
 
 -- FTS5 over the descriptions, reading the text from docs (external content).
+-- FTS5 leaves the sync of an external-content index to the user's own
+-- triggers: these are FTS5's documented ones.
 CREATE VIRTUAL TABLE docs_fts USING fts5(description, content = docs, content_rowid = id);
 INSERT INTO docs_fts (docs_fts) VALUES ('rebuild');
+CREATE TRIGGER docs_fts_insert AFTER INSERT ON docs BEGIN
+  INSERT INTO docs_fts (rowid, description) VALUES (new.id, new.description);
+END;
+CREATE TRIGGER docs_fts_delete AFTER DELETE ON docs BEGIN
+  INSERT INTO docs_fts (docs_fts, rowid, description) VALUES ('delete', old.id, old.description);
+END;
+CREATE TRIGGER docs_fts_update AFTER UPDATE OF id, description ON docs BEGIN
+  INSERT INTO docs_fts (docs_fts, rowid, description) VALUES ('delete', old.id, old.description);
+  INSERT INTO docs_fts (rowid, description) VALUES (new.id, new.description);
+END;
 
--- The vector index: the vectors, with the section as a filterable column.
+-- The vector index over docs' own embedding column (external content): it
+-- reads the rows that have a vector now, and triggers on docs keep it in
+-- sync from then on. The section is a filterable column, read from docs too.
 CREATE VIRTUAL TABLE doc_index USING quiver(
   embedding float[100] distance=cosine,
   section text,
+  content = docs, content_rowid = id,
   index=ivf
 );
-INSERT INTO doc_index (rowid, embedding, section)
-SELECT id, embedding, section FROM docs WHERE embedding IS NOT NULL;
 COMMIT;
 INSERT INTO doc_index (doc_index) VALUES ('rebuild');
