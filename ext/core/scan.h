@@ -45,7 +45,12 @@ class Scorer {
   Scorer(Metric metric, const VectorView& query, const Kernels& kernels, double query_norm2 = -1);
   // Scores of the block's vectors into out; `scratch` and `out` have room
   // for the panel's padded count.
-  void score_block(const Block& block, float* scratch, double* out) const;
+  void score_block(const Block& block, float* scratch, double* out) const {
+    score_rows(block, 0, static_cast<size_t>(block.count), scratch, out);
+  }
+  // The same for rows [first, first + n) of the block, first a multiple of
+  // kPanelWidth: the scores are those score_block gives them.
+  void score_rows(const Block& block, size_t first, size_t n, float* scratch, double* out) const;
   // The distance reported to SQL for a score.
   double distance(double score) const { return score_to_distance(metric_, score); }
 
