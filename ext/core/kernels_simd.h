@@ -342,36 +342,33 @@ double bit_hamming(const void* a, const void* b, size_t n) {
 // Pairs::kStep code bytes, kStep / 2 codes' elements 2t and 2t + 1, widens
 // them to 16 bits and multiplies-adds them with the pair of int16 query
 // weights broadcast to every lane: one int32 lane per code. A block row of
-// 2 * kPanelWidth bytes takes R calls; G blocks side by side keep at least
-// four independent accumulators.
-template <class Arch, class Pairs, size_t G>
-void code_tile(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, int32_t* out) {
+// 2 * kPanelWidth bytes takes R calls; U pairs at a time keep at least four
+// independent accumulators while the block is read as one stream.
+template <class Arch, class Pairs>
+void i8_code_panel(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, size_t count, int32_t* out) {
   using I = xsimd::batch<int32_t, Arch>;
   constexpr size_t S = Pairs::kStep;
   constexpr size_t R = 2 * kPanelWidth / S;
+  constexpr size_t U = R >= 4 ? 1 : 4 / R;
   static_assert(I::size == S / 2, "one int32 lane per code");
-  const size_t stride = pairs * 2 * kPanelWidth;
-  I acc[G * R];
-  for (size_t a = 0; a < G * R; ++a) acc[a] = I(0);
-  for (size_t t = 0; t < pairs; ++t) {
-    const uint32_t pair = query_pairs[t];
-    for (size_t g = 0; g < G; ++g)
-      for (size_t r = 0; r < R; ++r)
-        acc[g * R + r] += Pairs::pair_dot(panel + g * stride + t * 2 * kPanelWidth + r * S, pair);
+  constexpr size_t kRow = 2 * kPanelWidth;
+  for (size_t block = 0; block < count / kPanelWidth; ++block, panel += pairs * kRow, out += kPanelWidth) {
+    I acc[U][R];
+    for (size_t u = 0; u < U; ++u)
+      for (size_t r = 0; r < R; ++r) acc[u][r] = I(0);
+    size_t t = 0;
+    for (; t + U <= pairs; t += U)
+      for (size_t u = 0; u < U; ++u)
+        for (size_t r = 0; r < R; ++r)
+          acc[u][r] += Pairs::pair_dot(panel + (t + u) * kRow + r * S, query_pairs[t + u]);
+    for (; t < pairs; ++t)
+      for (size_t r = 0; r < R; ++r) acc[0][r] += Pairs::pair_dot(panel + t * kRow + r * S, query_pairs[t]);
+    for (size_t r = 0; r < R; ++r) {
+      I sum = acc[0][r];
+      for (size_t u = 1; u < U; ++u) sum += acc[u][r];
+      sum.store_unaligned(out + r * (S / 2));
+    }
   }
-  for (size_t a = 0; a < G * R; ++a) acc[a].store_unaligned(out + a * (S / 2));
-}
-
-template <class Arch, class Pairs>
-void i8_code_panel(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, size_t count, int32_t* out) {
-  constexpr size_t R = 2 * kPanelWidth / Pairs::kStep;
-  constexpr size_t G = R >= 4 ? 1 : 4 / R;
-  const size_t stride = pairs * 2 * kPanelWidth, blocks = count / kPanelWidth;
-  size_t block = 0;
-  for (; block + G <= blocks; block += G)
-    code_tile<Arch, Pairs, G>(query_pairs, panel + block * stride, pairs, out + block * kPanelWidth);
-  for (; block < blocks; ++block)
-    code_tile<Arch, Pairs, 1>(query_pairs, panel + block * stride, pairs, out + block * kPanelWidth);
 }
 
 // Hamming distances of bit codes with the ISA's population count; the

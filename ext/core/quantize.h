@@ -41,6 +41,12 @@ const char* quantization_name(Quantization q);
 // min/max against quantiles on GloVe).
 constexpr double kDefaultInt8Clip = 0.0;
 
+// Candidates re-ranked per row asked for, when the table does not say
+// (bench/quantize.cpp, GloVe 100-d cosine: int8 reaches recall@10 0.975 at
+// 1, 1.0 at 2; bit needs far more and stays below 0.75 at 64).
+constexpr size_t kDefaultInt8Rescore = 4;
+constexpr size_t kDefaultBitRescore = 16;
+
 struct Quantizer {
   Quantization kind = Quantization::None;
   Metric metric = Metric::L2;

@@ -110,43 +110,59 @@ bool RescoreTopK::passes(const Hit& exact) const {
   return !has_after_ || after_ < exact;
 }
 
-bool RescoreTopK::wants(double code_score, double error) const {
+bool RescoreTopK::wants(double code_score, double error, int64_t rowid) const {
   if (std::isnan(code_score)) return false;  // no direction: never ranks
   double lowest = code_score - error;
   if (bounded_ && !(lowest < bound_ || (bound_inclusive_ && lowest == bound_))) return false;
   if (has_after_ && code_score + error < after_.score) return false;
-  return exact_ ? top_.admits(lowest) : top_.admits(code_score);
+  return exact_ ? top_.admits(lowest) : top_.admits(Hit{code_score, rowid});
 }
 
-void RescoreTopK::offer(double code_score, const Hit& exact) {
+void RescoreTopK::offer(const Hit& exact) {
   if (!passes(exact)) return;
   if (exact_) return top_.offer(exact);
-  top_.offer(Hit{code_score, exact.rowid});
-  exact_scores_[exact.rowid] = exact.score;
+  rescored_.push_back(exact);
 }
 
-size_t RescoreTopK::size() const { return std::min(limit_, top_.size()); }
+void RescoreTopK::offer_candidate(double code_score, const Candidate& c) {
+  top_.offer(Hit{code_score, c.rowid});
+  places_[c.rowid] = c;
+}
+
+std::vector<Candidate> RescoreTopK::take_candidates() {
+  std::vector<Candidate> out;
+  if (exact_) return out;
+  for (const Hit& h : top_.take_sorted()) out.push_back(places_.at(h.rowid));
+  places_.clear();
+  std::sort(out.begin(), out.end(),
+            [](const Candidate& a, const Candidate& b) { return a.chunk < b.chunk || (a.chunk == b.chunk && a.slot < b.slot); });
+  return out;
+}
+
+size_t RescoreTopK::size() const { return std::min(limit_, exact_ ? top_.size() : top_.size() + rescored_.size()); }
 
 std::vector<Hit> RescoreTopK::take_sorted() {
-  std::vector<Hit> hits = top_.take_sorted();
-  if (exact_) return hits;
-  for (Hit& h : hits) h.score = exact_scores_[h.rowid];
-  exact_scores_.clear();
+  if (exact_) return top_.take_sorted();
+  std::vector<Hit> hits;
+  hits.swap(rescored_);
   std::sort(hits.begin(), hits.end());
   if (hits.size() > limit_) hits.resize(limit_);
   return hits;
 }
 
 void scan_quantized_block(const CodeScorer& codes_scorer, const Scorer& scorer, const CodeBlock& codes,
-                          const Block& block, const SlotMask* mask, RescoreScratch* scratch, RescoreTopK* out) {
+                          const Block& block, size_t chunk, const SlotMask* mask, RescoreScratch* scratch,
+                          RescoreTopK* out) {
   size_t n = static_cast<size_t>(codes.count);
   if (scratch->code_scores.size() < n) scratch->code_scores.resize(n);
   double* code_scores = scratch->code_scores.data();
   codes_scorer.score(codes, &scratch->sums, code_scores);
-  // Exact scores a panel block at a time, computed when a row first needs one.
-  double* exact = scratch->exact.reserve(block);
+  // Exact mode: exact scores a panel block at a time, when a row first
+  // needs one.
+  double* exact = out->exact() ? scratch->exact.reserve(block) : nullptr;
   size_t scored = SIZE_MAX;
   bool errors = out->uses_errors();
+  double threshold = out->threshold();
   for (size_t slot = 0; slot < n; ++slot) {
     if (mask) {
       uint64_t word = (*mask)[slot / 64];
@@ -157,13 +173,33 @@ void scan_quantized_block(const CodeScorer& codes_scorer, const Scorer& scorer, 
       if (!((word >> (slot % 64)) & 1)) continue;
     }
     double error = errors ? codes_scorer.error(codes, slot) : 0;
-    if (!out->wants(code_scores[slot], error)) continue;
-    size_t first = slot / kPanelWidth * kPanelWidth;
-    if (first != scored) {
-      scorer.score_rows(block, first, std::min(kPanelWidth, n - first), scratch->exact.panel.data(), exact + first);
-      scored = first;
+    if (!(code_scores[slot] - error <= threshold)) continue;  // NaN never passes
+    if (!out->wants(code_scores[slot], error, block.rowids[slot])) continue;
+    if (!exact) {
+      out->offer_candidate(code_scores[slot], Candidate{chunk, static_cast<uint32_t>(slot), block.rowids[slot]});
+    } else {
+      size_t first = slot / kPanelWidth * kPanelWidth;
+      if (first != scored) {
+        scorer.score_rows(block, first, std::min(kPanelWidth, n - first), scratch->exact.panel.data(), exact + first);
+        scored = first;
+      }
+      out->offer(Hit{exact[slot], block.rowids[slot]});
     }
-    out->offer(code_scores[slot], Hit{exact[slot], block.rowids[slot]});
+    threshold = out->threshold();
+  }
+}
+
+void rescore_candidates(const Scorer& scorer, const Block& block, const Candidate* first, const Candidate* last,
+                        RescoreScratch* scratch, RescoreTopK* out) {
+  double* exact = scratch->exact.reserve(block);
+  size_t n = static_cast<size_t>(block.count), scored = SIZE_MAX;
+  for (const Candidate* c = first; c != last; ++c) {
+    size_t at = c->slot / kPanelWidth * kPanelWidth;
+    if (at != scored) {
+      scorer.score_rows(block, at, std::min(kPanelWidth, n - at), scratch->exact.panel.data(), exact + at);
+      scored = at;
+    }
+    out->offer(Hit{exact[c->slot], block.rowids[c->slot]});
   }
 }
 

@@ -66,19 +66,37 @@ class CodeScorer {
   double rounding_ = 0;             // (dims + 16) 2^-23
 };
 
+// A row the first pass keeps for the second: where its full vector is.
+struct Candidate {
+  size_t chunk;   // the caller's index of the chunk
+  uint32_t slot;  // the row's slot in it
+  int64_t rowid;
+};
+
 // Collects the best `limit` rows by exact score, within a score bound (as
-// TopK takes it) and strictly after `after` (streams); rescore > 0 keeps
-// rescore * limit candidates by code score, rescore = 0 is exact (header).
+// TopK takes it) and strictly after `after` (streams). rescore > 0: the
+// first pass keeps rescore * limit candidates by code score, and the second
+// (rescore_candidates) scores them exactly, chunk by chunk, so each chunk's
+// full vectors are read once and only for its candidates. rescore = 0
+// (exact, header): scan_quantized_block scores rows exactly as it goes.
 class RescoreTopK {
  public:
   RescoreTopK(size_t limit, size_t rescore, double bound, bool bound_inclusive, const Hit* after);
+  bool exact() const { return exact_; }
   // Whether error bounds help: a bound, a stream or an exact search.
   bool uses_errors() const { return exact_ || bounded_ || has_after_; }
+  // Rows whose code score less its error is above this cannot enter (a
+  // quick first test; wants() is the whole one).
+  double threshold() const { return top_.worst(); }
   // Whether a row of this code score and error could enter.
-  bool wants(double code_score, double error) const;
-  // A wanted row, with its exact score.
-  void offer(double code_score, const Hit& exact);
-  // Rows found so far that pass the bound (at most limit).
+  bool wants(double code_score, double error, int64_t rowid) const;
+  // A wanted row: its exact score (exact mode) ...
+  void offer(const Hit& exact);
+  // ... or its code score and place (first pass).
+  void offer_candidate(double code_score, const Candidate& c);
+  // The first pass's candidates, by chunk then slot; taken once.
+  std::vector<Candidate> take_candidates();
+  // Rows found so far (at most limit): in the first pass, candidates.
   size_t size() const;
   // The hits in ascending order of exact score; the collector is empty
   // afterwards.
@@ -92,8 +110,9 @@ class RescoreTopK {
   double bound_;
   bool bound_inclusive_, bounded_, has_after_;
   Hit after_;
-  TopK top_;                                  // exact: by exact score; else candidates by code score
-  std::unordered_map<int64_t, double> exact_scores_;  // candidates' exact scores
+  TopK top_;  // exact: by exact score; else candidates by code score
+  std::unordered_map<int64_t, Candidate> places_;  // candidates' places
+  std::vector<Hit> rescored_;                      // second pass
 };
 
 struct RescoreScratch {
@@ -102,10 +121,29 @@ struct RescoreScratch {
   ScanScratch exact;
 };
 
-// The two passes over one chunk: its codes and, for the rows they keep, its
-// full vectors (or those set in `mask`, if any). codes and block hold the
-// same rows.
+// The first pass over one chunk (the caller's index `chunk`): its codes, or
+// those set in `mask`, if any; in exact mode also the full vectors of the
+// rows the codes keep. codes and block hold the same rows.
 void scan_quantized_block(const CodeScorer& codes_scorer, const Scorer& scorer, const CodeBlock& codes,
-                          const Block& block, const SlotMask* mask, RescoreScratch* scratch, RescoreTopK* out);
+                          const Block& block, size_t chunk, const SlotMask* mask, RescoreScratch* scratch,
+                          RescoreTopK* out);
+
+// The second pass over one chunk's candidates [first, last) (all of the
+// same chunk, by slot), from its full vectors.
+void rescore_candidates(const Scorer& scorer, const Block& block, const Candidate* first, const Candidate* last,
+                        RescoreScratch* scratch, RescoreTopK* out);
+
+// The second pass over every candidate of the first (take_candidates()):
+// block_of(chunk) gives a chunk's full vectors, asked once per chunk that
+// holds candidates, in chunk order.
+template <class BlockOf>
+void rescore_all(const Scorer& scorer, RescoreTopK* out, RescoreScratch* scratch, BlockOf&& block_of) {
+  std::vector<Candidate> candidates = out->take_candidates();
+  for (size_t i = 0, j = 0; i < candidates.size(); i = j) {
+    while (j < candidates.size() && candidates[j].chunk == candidates[i].chunk) ++j;
+    const Block& block = block_of(candidates[i].chunk);
+    rescore_candidates(scorer, block, candidates.data() + i, candidates.data() + j, scratch, out);
+  }
+}
 
 }  // namespace quiver

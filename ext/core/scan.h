@@ -77,7 +77,14 @@ class TopK {
   TopK(size_t limit, double bound, bool bound_inclusive, const Hit* after);
   // Whether a hit with this score could enter; lets the scan skip rows.
   bool admits(double score) const { return score < worst_ || (score == worst_ && admit_equal_); }
+  // The same for one hit: on a full heap its rowid settles a tie with the
+  // worst, so many equal scores (bit codes) cost no work.
+  bool admits(const Hit& hit) const {
+    return heap_.size() < limit_ ? admits(hit.score) : admits(hit.score) && hit < heap_.front();
+  }
   void offer(const Hit& hit);
+  // Scores above this cannot enter.
+  double worst() const { return worst_; }
   size_t size() const { return heap_.size(); }
   // The hits in ascending order; the collector is empty afterwards.
   std::vector<Hit> take_sorted();
