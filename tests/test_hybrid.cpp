@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -293,8 +294,11 @@ TEST_CASE("hybrid: argument errors", "[hybrid]") {
   CHECK(err("'v', 'v', '[1, 0]', 'a', 5") == "quiver_hybrid: \"v\" is not an fts5 table");
   CHECK(err("'v', 3, '[1, 0]', 'a', 5") == "quiver_hybrid: the fts5 table (second argument) must be text");
   CHECK(err("'v', 'f', NULL, NULL, 5") == "quiver_hybrid: needs a query vector or a query text (both are NULL)");
-  for (const char* k : {"0", "-1", "'x'", "2.5", "16777217", "NULL"})
-    CHECK(err(std::string("'v', 'f', '[1, 0]', 'a', ") + k) == "quiver_hybrid: k must be an integer from 1 to 16777216");
+  for (const char* k : {"0", "-1", "'x'", "2.5", "16777217", "NULL"}) {
+    std::string shown = k[0] == '\'' ? std::string(k + 1, std::strlen(k) - 2) : k;
+    CHECK(err(std::string("'v', 'f', '[1, 0]', 'a', ") + k) ==
+          "quiver_hybrid: k must be an integer from 1 to 16777216, got " + shown);
+  }
   CHECK(err("'v', 'f', '[1, 0]', 'a', 5, 'vector_weight=0'") == "quiver_hybrid: vector_weight must be a number > 0, got \"0\"");
   CHECK(err("'v', 'f', '[1, 0]', 'a', 5, 'text_weight=-1'") == "quiver_hybrid: text_weight must be a number > 0, got \"-1\"");
   CHECK(err("'v', 'f', '[1, 0]', 'a', 5, 'text_weight=nan'") == "quiver_hybrid: text_weight must be a number > 0, got \"nan\"");

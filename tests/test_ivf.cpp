@@ -1173,6 +1173,11 @@ TEST_CASE("ivf: quiver_recall reaches 1.0 at probes = lists, quiver_stats is con
   REQUIRE(r[0][1].d < 0.97);  // the data is not trivial
   // The default arguments and the table's own probes.
   REQUIRE(db.query("SELECT * FROM quiver_recall('t')").size() == 4);
+  // Integer arguments are checked as k is in a query: 50.0 is 50.
+  REQUIRE(db.query("SELECT probes, recall FROM quiver_recall('t', 50.0, 10.0)") ==
+          db.query("SELECT probes, recall FROM quiver_recall('t', 50, 10)"));
+  REQUIRE(db.error("SELECT * FROM quiver_recall('t', 2.5)") ==
+          "quiver_recall: samples must be an integer from 1 to 100000, got 2.5");
   Table p(db, "p", Type::F32, Metric::L2, 16, "lists=32, probes=3");
   p.insert(make_rows(rng, c, Type::F32, 1, 2000));
   rebuild(db, "p");

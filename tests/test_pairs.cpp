@@ -733,7 +733,7 @@ TEST_CASE("pairs: errors name the problem", "[pairs]") {
   db.exec("INSERT INTO t(rowid, embedding) VALUES (1, '[0, 0]'), (2, '[0, 1]'), (3, '[5, 5]')");
   db.exec("CREATE TABLE plain(x)");
   const std::string number = "quiver_pairs: the maximum distance must be a number";
-  const std::string probes = "quiver_pairs: probes must be an integer from 1 to 65536";
+  const std::string probes = "quiver_pairs: probes must be an integer from 1 to 65536, got ";
   const std::string missing = "quiver_pairs: needs a table name and a maximum distance";
 
   REQUIRE(db.error("SELECT * FROM quiver_pairs('nope', 1)") == "quiver: no table named \"nope\"");
@@ -745,12 +745,12 @@ TEST_CASE("pairs: errors name the problem", "[pairs]") {
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 'abc')") == number);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', X'00')") == number);
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t', ?1)", {Value::real(std::nan(""))}) == number);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 0)") == probes);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, -3)") == probes);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 65537)") == probes);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 2.5)") == probes);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 'x')") == probes);
-  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, NULL)") == probes);
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 0)") == probes + "0");
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, -3)") == probes + "-3");
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 65537)") == probes + "65537");
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 2.5)") == probes + "2.5");
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, 'x')") == probes + "x");
+  REQUIRE(db.error("SELECT * FROM quiver_pairs('t', 1, NULL)") == probes + "NULL");
   REQUIRE(db.error("SELECT * FROM quiver_pairs('t')") == missing);
   REQUIRE(db.error("SELECT * FROM quiver_pairs()") == missing);
   REQUIRE(db.error("SELECT * FROM quiver_pairs WHERE tbl = 't'") == missing);

@@ -33,12 +33,15 @@ size_t Ivf::quantizer_dim() const {
   return store_.spec().dims + (store_.spec().metric == Metric::Dot ? 1 : 0);
 }
 
-void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out) const {
+void Ivf::to_quantizer(const VectorView& v, bool is_query, float* out, double norm2) const {
   widen_to_float(v, out);
   size_t dim = v.dims;
   if (store_.spec().metric == Metric::Cosine) {
-    double n = 0;
-    for (size_t t = 0; t < dim; ++t) n += double{out[t]} * out[t];
+    double n = norm2;  // the same sum, in the same order, when given
+    if (n < 0) {
+      n = 0;
+      for (size_t t = 0; t < dim; ++t) n += double{out[t]} * out[t];
+    }
     if (n > 0)
       for (size_t t = 0; t < dim; ++t) out[t] = static_cast<float>(out[t] / std::sqrt(n));
   } else if (store_.spec().metric == Metric::Dot) {
@@ -111,10 +114,12 @@ bool Ivf::is_home_list(const VectorView& v, int64_t list) {
   return gap <= 1e-5 * (std::fabs(scores_[best]) + 1);
 }
 
-std::vector<uint32_t> Ivf::probe_order(const VectorView& query, size_t sorted) {
+std::vector<float> Ivf::list_scores(const VectorView& query, double query_norm2) {
   load();
-  to_quantizer(query, true, scratch_.data());
-  return centroids_.ranked(scratch_.data(), sorted, kernels_);
+  to_quantizer(query, true, scratch_.data(), query_norm2);
+  std::vector<float> scores(centroids_.padded_k());
+  centroids_.score(scratch_.data(), 1, scores.data(), kernels_);
+  return scores;
 }
 
 int64_t Ivf::chosen_lists(int64_t rows) const {

@@ -69,9 +69,10 @@ class Ivf {
   // machine's kernels may break a near-tie the other way).
   bool is_home_list(const VectorView& v, int64_t list);
 
-  // Lists from nearest to farthest for a query: the first `sorted` in order,
-  // the rest after them in no particular order.
-  std::vector<uint32_t> probe_order(const VectorView& query, size_t sorted);
+  // How near each list is to a query (larger = nearer, ties to the lower
+  // list), from its centroid; query_norm2 is the query's squared norm
+  // (scan.h's query_norm2), computed once per query.
+  std::vector<float> list_scores(const VectorView& query, double query_norm2);
 
   // After a write: delta is +1 for an inserted row, -1 for a deleted one, 0
   // for a vector that moved to another list. Keeps the row count, the
@@ -91,8 +92,9 @@ class Ivf {
   // Centroid of a trained list, in the quantizer's space (its first dims
   // coordinates are in the table's space, scaled for cosine).
   const float* centroid(size_t list) { load(); return centroids_.row(list); }
-  // The quantizer-space vector of v, into out (quantizer_dim() floats).
-  void to_quantizer(const VectorView& v, bool is_query, float* out) const;
+  // The quantizer-space vector of v, into out (quantizer_dim() floats);
+  // norm2, when known (>= 0), is v's squared norm.
+  void to_quantizer(const VectorView& v, bool is_query, float* out, double norm2 = -1) const;
   size_t quantizer_dim() const;
 
  private:

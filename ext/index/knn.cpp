@@ -93,7 +93,10 @@ std::vector<Hit> KnnSearch::next_batch() {
 
 std::vector<Hit> KnnSearch::run(size_t limit, const Hit* after, bool exact) {
   std::unordered_map<int64_t, ChunkFilter> filters;
-  if (filter_) filters = collect(*filter_);
+  if (filter_) {
+    filters = collect(*filter_);
+    for (const auto& entry : filters) lists_.check_chunk(entry.first);
+  }
   // The bound in the scorer's terms, inclusive: the scan then agrees
   // exactly with the distances it reports.
   // An infinite bound is none (+inf) or admits nothing (-inf).

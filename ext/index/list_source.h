@@ -1,7 +1,7 @@
 // What a KNN search reads, in the spirit of Faiss's InvertedLists: the
 // index's lists ranked for a query, the chunks of each list, each chunk
 // borrowed prepared for scanning, and the rows a filter lets through. The
-// index implements it over the shadow tables (IvfLists, ivf.h); the tests
+// index implements it over the shadow tables (StoredLists, stored_lists.h); the tests
 // implement it in memory.
 #pragma once
 
@@ -50,6 +50,9 @@ class ListSource {
   virtual std::vector<ChunkInfo> chunks(int64_t list) = 0;
   // A chunk prepared for scanning, borrowed until the next call.
   virtual const Block& block(const ChunkInfo& chunk) = 0;
+  // Throws when no chunk has this id: a filter row that points at one is
+  // damage, reported even if the search never reaches its list.
+  virtual void check_chunk(int64_t /*chunk*/) {}
 };
 
 // The rows a filter lets through, read again from the start for each pass

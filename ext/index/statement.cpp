@@ -10,6 +10,15 @@ void check_rc(sqlite3* db, int rc) {
   throw SqlError(rc, sqlite3_errmsg(db));
 }
 
+std::string quote_identifier(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) {
+    q += c;
+    if (c == '"') q += '"';
+  }
+  return q + "\"";
+}
+
 void exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);

@@ -22,6 +22,9 @@ std::string sql_format(const char* format, Args... args) {
   return std::string(text);
 }
 
+// "name" with SQL's identifier quoting.
+std::string quote_identifier(const std::string& name);
+
 // Runs SQL without results; throws on error.
 void exec(sqlite3* db, const std::string& sql);
 

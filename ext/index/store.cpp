@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 namespace quiver {
@@ -78,6 +79,7 @@ enum StatementId {
   kRowCount,
   kVectorsCount,
   kDataVersion,
+  kRowMax,
   kStatementCount
 };
 
@@ -105,6 +107,7 @@ const char* const kStatementSql[kStatementCount] = {
     "SELECT count(*) FROM \"%w\".\"%w_rows\"",
     "SELECT count(*) FROM \"%w\".\"%w_vectors\"",
     "PRAGMA \"%w\".data_version",
+    "SELECT max(rowid) FROM \"%w\".\"%w_rows\"",
 };
 
 // Every chunk row read is checked: slot offsets are computed from these.
@@ -342,6 +345,15 @@ int64_t Store::row_count() {
   Use q(db_, statement(kRowCount));
   q.step();
   return q.int_at(0);
+}
+
+int64_t Store::next_rowid() {
+  Use q(db_, statement(kRowMax));
+  q.step();
+  if (sqlite3_column_type(q.get(), 0) == SQLITE_NULL) return 1;
+  int64_t max = q.int_at(0);
+  if (max == std::numeric_limits<int64_t>::max()) fail("no rowid left (the largest rowid is in use)", SQLITE_FULL);
+  return max + 1;
 }
 
 // ---- chunks ----------------------------------------------------------------

@@ -43,7 +43,9 @@
 #include "block.h"
 #include "errors.h"
 #include "list_source.h"
+#include "plan.h"
 #include "sqlite_api.h"
+#include "statement.h"
 #include "table_spec.h"
 
 namespace quiver {
@@ -54,6 +56,21 @@ constexpr int kFormatVersion = 1;
 // xShadowName.
 extern const char* const kShadowParts[];
 bool is_shadow_part(const char* suffix);
+
+// A condition on a row's rowid or metadata, from the plan, with the value
+// xFilter received for it (for IN, the list SQLite passes with
+// sqlite3_vtab_in).
+struct RowCondition {
+  PlanArg arg;
+  sqlite3_value* value = nullptr;
+};
+
+// What select_rows() returns per row.
+enum class RowSelection {
+  Locations,  // chunk, slot, rowid
+  Values,     // rowid, chunk, slot, c0, c1, ... in rowid order
+  Rowids,     // rowid, in rowid order
+};
 
 struct Location {
   int64_t chunk = 0;
@@ -96,6 +113,16 @@ class Store {
   void move_row(int64_t rowid, const Location& loc);
   void delete_row(int64_t rowid);
   int64_t row_count();
+  // The rowid an INSERT without one gets: one past the largest.
+  int64_t next_rowid();
+
+  // Queries on the rows (store_rows.cpp). The statements are the caller's
+  // to step; values are bound when they return.
+  Statement select_rows(RowSelection what, const std::vector<RowCondition>& conditions);
+  // rowid, chunk, slot, c0, ... of the row bound to ?1.
+  Statement row_lookup();
+  // rowid, chunk, slot of every row, by chunk and slot.
+  Statement rows_in_chunk_order();
 
   // Vectors. append() returns where the vector went; remove() frees a slot by
   // moving the list's last vector into it. Appends are buffered per list
@@ -151,6 +178,7 @@ class Store {
   class Blob;
 
   sqlite3_stmt* statement(int id);
+  std::string value_columns() const;  // ", c0, c1, ..."
   ChunkInfo last_chunk(int64_t list, bool* found);
   ChunkInfo chunk_info(int64_t id);
   std::vector<ChunkInfo> query_chunks(int64_t list);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "diagnostics.h"
+#include "connection.h"
 #include "ivf.h"
 #include "kmeans.h"
 #include "guard.h"
@@ -34,7 +35,6 @@
 #include "sql_value.h"
 #include "store.h"
 #include "table_function.h"
-#include "vtab.h"
 
 namespace quiver {
 namespace {
@@ -45,17 +45,10 @@ std::string text_arg(sqlite3_value* v, const char* what) {
   return reinterpret_cast<const char*>(s);
 }
 
-int64_t int_arg(sqlite3_value* v, const char* what, int64_t min, int64_t max) {
-  if (sqlite3_value_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < min || sqlite3_value_int64(v) > max)
-    throw SqlError(SQLITE_ERROR, std::string(what) + " must be an integer from " + std::to_string(min) + " to " +
-                                     std::to_string(max));
-  return sqlite3_value_int64(v);
-}
-
 // ---- quiver_stats ------------------------------------------------------------
 
-Rows produce_stats(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_stats: the argument"));
+Rows produce_stats(Connection& connection, int, sqlite3_value** argv) {
+  QuiverTable t = connection.open(text_arg(argv[0], "quiver_stats: the argument"));
   IvfStats st = t.ivf->stats();
   return Rows{{Cell::integer(st.rows), Cell::text(index_kind_name(t.store->spec().index)), Cell::integer(st.lists),
                Cell::integer(st.probes), Cell::integer(st.min_list), Cell::integer(st.median_list),
@@ -65,25 +58,21 @@ Rows produce_stats(sqlite3* db, int, sqlite3_value** argv) {
 
 // ---- quiver_recall -------------------------------------------------------------
 
-// Runs `sql` with the vector and an integer bound, returning rowids.
-std::vector<int64_t> knn(sqlite3* db, sqlite3_stmt* stmt, const void* vector, int bytes, int64_t k, int64_t probes) {
-  sqlite3_reset(stmt);
-  sqlite3_bind_blob(stmt, 1, vector, bytes, SQLITE_STATIC);
-  sqlite3_bind_int64(stmt, 2, k);
-  sqlite3_bind_int64(stmt, 3, probes);
+// The rowids `search` finds for a vector with k and probes.
+std::vector<int64_t> knn(Statement& search, const std::vector<unsigned char>& vector, int64_t k, int64_t probes) {
+  search.reset();
+  search.bind_blob(1, vector.data(), vector.size()).bind(2, k).bind(3, probes);
   std::vector<int64_t> out;
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(stmt, 0));
-  check_rc(db, rc);
-  sqlite3_reset(stmt);
+  while (search.step()) out.push_back(search.int_at(0));
   return out;
 }
 
-Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
+Rows produce_recall(Connection& connection, int argc, sqlite3_value** argv) {
+  sqlite3* db = connection.db();
   std::string name = text_arg(argv[0], "quiver_recall: the first argument");
-  int64_t samples = argc > 1 ? int_arg(argv[1], "quiver_recall: samples", 1, 100000) : 100;
-  int64_t k = argc > 2 ? int_arg(argv[2], "quiver_recall: k", 1, 10000) : 10;
-  QuiverTable t = open_table(db, name);
+  int64_t samples = argc > 1 ? integer_argument(argv[1], "quiver_recall: samples", 1, 100000) : 100;
+  int64_t k = argc > 2 ? integer_argument(argv[2], "quiver_recall: k", 1, 10000) : 10;
+  QuiverTable t = connection.open(name);
   const TableSpec& spec = t.store->spec();
   int64_t lists = std::max<int64_t>(1, t.ivf->lists());
 
@@ -91,18 +80,11 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   // equal chance (reservoir over the rows table in rowid order).
   std::vector<int64_t> rowids;
   {
-    char* q = sqlite3_mprintf("SELECT rowid FROM \"%w\".\"%w_rows\" ORDER BY rowid", t.store->schema().c_str(),
-                              t.store->table().c_str());
-    if (!q) throw std::bad_alloc();
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, q, -1, &stmt, nullptr);
-    sqlite3_free(q);
-    check_rc(db, rc);
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);  // push_back may throw
+    Statement all = t.store->select_rows(RowSelection::Rowids, {});
     Rng rng(0x5245434cull);
     int64_t seen = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      int64_t id = sqlite3_column_int64(stmt, 0);
+    while (all.step()) {
+      int64_t id = all.int_at(0);
       if (seen < samples) {
         rowids.push_back(id);
       } else {
@@ -111,39 +93,23 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
       }
       ++seen;
     }
-    owner.reset();
-    check_rc(db, rc);
   }
 
   const char* schema = t.store->schema().c_str();
   const char* table = t.store->table().c_str();
-  char* q = sqlite3_mprintf("SELECT rowid FROM \"%w\".\"%w\" WHERE \"%w\" MATCH ?1 AND k = ?2 AND probes = ?3", schema,
-                            table, spec.vector_column.c_str());
-  char* v = sqlite3_mprintf("SELECT \"%w\" FROM \"%w\".\"%w\" WHERE rowid = ?1", spec.vector_column.c_str(), schema,
-                            table);
-  if (!q || !v) {
-    sqlite3_free(q);
-    sqlite3_free(v);
-    throw std::bad_alloc();
-  }
-  sqlite3_stmt* search = nullptr;
-  sqlite3_stmt* fetch = nullptr;
-  int rc = sqlite3_prepare_v2(db, q, -1, &search, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, v, -1, &fetch, nullptr);
-  sqlite3_free(q);
-  sqlite3_free(v);
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own_search(search, sqlite3_finalize);
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own_fetch(fetch, sqlite3_finalize);
-  check_rc(db, rc);
+  Statement search(db, sql_format("SELECT rowid FROM \"%w\".\"%w\" WHERE \"%w\" MATCH ?1 AND k = ?2 AND probes = ?3",
+                                  schema, table, spec.vector_column.c_str()));
+  Statement fetch(db, sql_format("SELECT \"%w\" FROM \"%w\".\"%w\" WHERE rowid = ?1", spec.vector_column.c_str(),
+                                 schema, table));
 
   std::vector<std::vector<unsigned char>> queries;
   for (int64_t id : rowids) {
-    sqlite3_bind_int64(fetch, 1, id);
-    if (sqlite3_step(fetch) == SQLITE_ROW) {
-      const unsigned char* b = static_cast<const unsigned char*>(sqlite3_column_blob(fetch, 0));
-      queries.emplace_back(b, b + sqlite3_column_bytes(fetch, 0));
+    fetch.reset();
+    fetch.bind(1, id);
+    if (fetch.step()) {
+      const unsigned char* b = static_cast<const unsigned char*>(sqlite3_column_blob(fetch.get(), 0));
+      queries.emplace_back(b, b + sqlite3_column_bytes(fetch.get(), 0));
     }
-    sqlite3_reset(fetch);
   }
   // Exact neighbours, leaving out the query row itself.
   auto without = [](std::vector<int64_t> ids, int64_t self, int64_t k) {
@@ -153,7 +119,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
   };
   std::vector<std::vector<int64_t>> truth;
   for (size_t i = 0; i < queries.size(); ++i)
-    truth.push_back(without(knn(db, search, queries[i].data(), static_cast<int>(queries[i].size()), k + 1, lists),
+    truth.push_back(without(knn(search, queries[i], k + 1, lists),
                             rowids[i], k));
 
   std::vector<int64_t> probe_counts;
@@ -165,7 +131,7 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
     auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < queries.size(); ++i) {
       std::vector<int64_t> got =
-          without(knn(db, search, queries[i].data(), static_cast<int>(queries[i].size()), k + 1, probes), rowids[i], k);
+          without(knn(search, queries[i], k + 1, probes), rowids[i], k);
       for (int64_t id : got) found += std::count(truth[i].begin(), truth[i].end(), id) ? 1 : 0;
       wanted += static_cast<double>(truth[i].size());
     }
@@ -178,8 +144,8 @@ Rows produce_recall(sqlite3* db, int argc, sqlite3_value** argv) {
 
 // ---- quiver_clusters -----------------------------------------------------------
 
-Rows produce_clusters(sqlite3* db, int, sqlite3_value** argv) {
-  QuiverTable t = open_table(db, text_arg(argv[0], "quiver_clusters: the argument"));
+Rows produce_clusters(Connection& connection, int, sqlite3_value** argv) {
+  QuiverTable t = connection.open(text_arg(argv[0], "quiver_clusters: the argument"));
   const TableSpec& spec = t.store->spec();
   int64_t lists = t.ivf->lists();
   std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(1, lists)), 0);
@@ -206,9 +172,9 @@ const TableFunction kFunctions[] = {
 
 }  // namespace
 
-int register_diagnostics(sqlite3* db) {
+int register_diagnostics(Connection& connection) {
   for (const TableFunction& f : kFunctions) {
-    int rc = register_table_function(db, f);
+    int rc = register_table_function(connection, f);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

@@ -6,6 +6,8 @@
 
 namespace quiver {
 
-int register_diagnostics(sqlite3* db);
+class Connection;
+
+int register_diagnostics(Connection& connection);
 
 }  // namespace quiver

@@ -2,7 +2,10 @@
 // library's quiver_register. They only register; nothing else lives here.
 #include "quiver.h"
 
+#include <new>
 #include <string>
+
+#include "connection.h"
 
 #include "diagnostics.h"
 #include "functions.h"
@@ -21,11 +24,15 @@ QUIVER_EXPORT int quiver_register(sqlite3* db) {
   try {
     if (!quiver::simd_setting_error().empty()) return SQLITE_ERROR;
     int rc = quiver::register_functions(db);
-    if (rc == SQLITE_OK) rc = quiver::register_vtab(db);
-    if (rc == SQLITE_OK) rc = quiver::register_diagnostics(db);
-    if (rc == SQLITE_OK) rc = quiver::register_pairs(db);
-    if (rc == SQLITE_OK) rc = quiver::register_tokens(db);
-    if (rc == SQLITE_OK) rc = quiver::register_hybrid(db);
+    if (rc != SQLITE_OK) return rc;
+    // One context per registration, owned by the module (connection.h).
+    auto* connection = new (std::nothrow) quiver::Connection(db);
+    if (!connection) return SQLITE_NOMEM;
+    rc = quiver::register_vtab(connection);
+    if (rc == SQLITE_OK) rc = quiver::register_diagnostics(*connection);
+    if (rc == SQLITE_OK) rc = quiver::register_pairs(*connection);
+    if (rc == SQLITE_OK) rc = quiver::register_tokens(*connection);
+    if (rc == SQLITE_OK) rc = quiver::register_hybrid(*connection);
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;

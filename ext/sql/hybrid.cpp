@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "connection.h"
 #include "hybrid_args.h"
 #include "errors.h"
 #include "statement.h"
@@ -33,7 +34,6 @@
 #include "store.h"
 #include "table_function.h"
 #include "table_spec.h"
-#include "vtab.h"
 
 namespace quiver {
 namespace {
@@ -42,23 +42,6 @@ constexpr int64_t kMaxHybridK = int64_t{1} << 24;  // as k in a quiver table
 
 [[noreturn]] void hybrid_error(const std::string& message) {
   throw SqlError(SQLITE_ERROR, "quiver_hybrid: " + message);
-}
-
-using Statement = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
-
-Statement prepare(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
-  Statement owner(stmt, sqlite3_finalize);
-  check_rc(db, rc);
-  return owner;
-}
-
-// "name" with SQL's identifier quoting.
-std::string quoted(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 std::string text_argument(sqlite3_value* v, const char* what) {
@@ -79,7 +62,7 @@ FtsTable find_fts_table(sqlite3* db, const std::string& name) {
   std::string schema, table = name;
   size_t dot = name.find('.');
   if (dot != std::string::npos) {
-    Statement s = prepare(db, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
+    Statement s(db, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
     check_rc(db, sqlite3_bind_text(s.get(), 1, name.c_str(), static_cast<int>(dot), SQLITE_TRANSIENT));
     int rc = sqlite3_step(s.get());
     check_rc(db, rc);
@@ -89,7 +72,7 @@ FtsTable find_fts_table(sqlite3* db, const std::string& name) {
     }
   }
   // The first schema holding the name in SQLite's order: temp, main, attached.
-  Statement find = prepare(db,
+  Statement find(db,
                            "SELECT l.schema, l.name, l.type FROM pragma_database_list AS d "
                            "JOIN pragma_table_list AS l ON l.schema = d.name "
                            "WHERE l.name = ?1 COLLATE NOCASE AND (?2 IS NULL OR d.name = ?2) "
@@ -102,7 +85,7 @@ FtsTable find_fts_table(sqlite3* db, const std::string& name) {
   FtsTable out{reinterpret_cast<const char*>(sqlite3_column_text(find.get(), 0)),
                reinterpret_cast<const char*>(sqlite3_column_text(find.get(), 1))};
   // A virtual table whose CREATE statement says USING fts5.
-  Statement sql = prepare(db, "SELECT sql FROM " + quoted(out.schema) + ".sqlite_schema WHERE name = ?1");
+  Statement sql(db, "SELECT sql FROM " + quote_identifier(out.schema) + ".sqlite_schema WHERE name = ?1");
   check_rc(db, sqlite3_bind_text(sql.get(), 1, out.table.c_str(), -1, SQLITE_TRANSIENT));
   rc = sqlite3_step(sql.get());
   check_rc(db, rc);
@@ -140,7 +123,7 @@ std::string filter_sql(const std::vector<FilterCondition>& filter, const std::st
   std::string sql;
   int slot = first;
   for (const FilterCondition& c : filter) {
-    sql += " AND " + alias + quoted(c.column) + " " + c.op + " ";
+    sql += " AND " + alias + quote_identifier(c.column) + " " + c.op + " ";
     if (c.op == "IN") {
       sql += "(";
       for (size_t i = 0; i < c.values.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(slot++);
@@ -182,21 +165,20 @@ std::vector<RankedRow> collect(sqlite3* db, sqlite3_stmt* stmt) {
   return rows;
 }
 
-Rows produce_hybrid(sqlite3* db, int argc, sqlite3_value** argv) {
+Rows produce_hybrid(Connection& connection, int argc, sqlite3_value** argv) {
+  sqlite3* db = connection.db();
   std::string index = text_argument(argv[0], "the index (first argument)");
   std::string fts_name = text_argument(argv[1], "the fts5 table (second argument)");
-  QuiverTable quiver = open_table(db, index);
+  QuiverTable quiver = connection.open(index);
   const TableSpec& spec = quiver.store->spec();
-  std::string index_sql = quoted(quiver.store->schema()) + "." + quoted(quiver.store->table());
+  std::string index_sql = quote_identifier(quiver.store->schema()) + "." + quote_identifier(quiver.store->table());
   FtsTable fts = find_fts_table(db, fts_name);
   sqlite3_value* query_vector = argv[2];
   sqlite3_value* query_text = argv[3];
   bool use_vector = sqlite3_value_type(query_vector) != SQLITE_NULL;
   bool use_text = sqlite3_value_type(query_text) != SQLITE_NULL;
   if (!use_vector && !use_text) hybrid_error("needs a query vector or a query text (both are NULL)");
-  if (!integer_in_range(argv[4], 1, kMaxHybridK))
-    hybrid_error("k must be an integer from 1 to " + std::to_string(kMaxHybridK));
-  int64_t k = sqlite3_value_int64(argv[4]);
+  int64_t k = integer_argument(argv[4], "quiver_hybrid: k", 1, kMaxHybridK);
   HybridOptions options;
   if (argc > 5 && sqlite3_value_type(argv[5]) != SQLITE_NULL) {
     Status s = parse_hybrid_options(text_argument(argv[5], "the options"), kMaxHybridK, kMaxLists, &options);
@@ -213,7 +195,7 @@ Rows produce_hybrid(sqlite3* db, int argc, sqlite3_value** argv) {
   std::vector<RankedRow> vector_rows, text_rows;
   if (use_vector) {
     // ?1 query, ?2 depth, ?3 probes, ?4... the filter's values.
-    Statement s = prepare(db, "SELECT rowid, distance FROM " + index_sql + " WHERE " + quoted(spec.vector_column) +
+    Statement s(db, "SELECT rowid, distance FROM " + index_sql + " WHERE " + quote_identifier(spec.vector_column) +
                                   " MATCH ?1 AND k = ?2" + (options.probes ? " AND probes = ?3" : "") +
                                   filter_sql(filter, "", 4) + " ORDER BY distance, rowid");
     check_rc(db, sqlite3_bind_value(s.get(), 1, query_vector));
@@ -224,9 +206,9 @@ Rows produce_hybrid(sqlite3* db, int argc, sqlite3_value** argv) {
   }
   if (use_text) {
     // ?1 query, ?2 depth, ?3... the filter's values, read from the index.
-    std::string from = quoted(fts.schema) + "." + quoted(fts.table) + "(?1) AS f";
+    std::string from = quote_identifier(fts.schema) + "." + quote_identifier(fts.table) + "(?1) AS f";
     if (!filter.empty()) from += " JOIN " + index_sql + " AS q ON q.rowid = f.rowid WHERE 1" + filter_sql(filter, "q.", 3);
-    Statement s = prepare(db, "SELECT f.rowid, f.rank FROM " + from + " ORDER BY f.rank, f.rowid LIMIT ?2");
+    Statement s(db, "SELECT f.rowid, f.rank FROM " + from + " ORDER BY f.rank, f.rowid LIMIT ?2");
     check_rc(db, sqlite3_bind_value(s.get(), 1, query_text));
     check_rc(db, sqlite3_bind_int64(s.get(), 2, depth));
     bind_filter(db, s.get(), filter, 3);
@@ -253,6 +235,6 @@ const TableFunction kHybrid = {
 
 }  // namespace
 
-int register_hybrid(sqlite3* db) { return register_table_function(db, kHybrid); }
+int register_hybrid(Connection& connection) { return register_table_function(connection, kHybrid); }
 
 }  // namespace quiver

@@ -5,6 +5,8 @@
 
 namespace quiver {
 
-int register_hybrid(sqlite3* db);
+class Connection;
+
+int register_hybrid(Connection& connection);
 
 }  // namespace quiver

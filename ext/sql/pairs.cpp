@@ -21,12 +21,12 @@
 
 #include "ivf.h"
 #include "pairs.h"
+#include "connection.h"
 #include "scan.h"
 #include "guard.h"
 #include "statement.h"
 #include "sql_value.h"
 #include "store.h"
-#include "vtab.h"
 
 namespace quiver {
 namespace {
@@ -39,7 +39,7 @@ struct Pair {
 };
 
 struct PairsTable : sqlite3_vtab {
-  sqlite3* db;
+  Connection* connection;
 };
 
 struct Candidate {
@@ -69,14 +69,14 @@ struct PairsCursor : sqlite3_vtab_cursor {
   bool done = false;
 };
 
-int pairs_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
+int pairs_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
   int rc = sqlite3_declare_vtab(
       db, "CREATE TABLE x(a, b, distance, tbl HIDDEN, max_distance HIDDEN, probes HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   auto* t = new (std::nothrow) PairsTable();
   if (!t) return SQLITE_NOMEM;
-  t->db = db;
+  t->connection = static_cast<Connection*>(aux);
   *out = t;
   return SQLITE_OK;
 }
@@ -195,18 +195,15 @@ int pairs_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, s
     if (idx_num == kPlanIncomplete) throw SqlError(SQLITE_ERROR, "quiver_pairs: needs a table name and a maximum distance");
     const unsigned char* name = sqlite3_value_text(argv[0]);
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !name) throw SqlError(SQLITE_ERROR, "quiver_pairs: the first argument must be a table name");
-    c->table = open_table(t->db, reinterpret_cast<const char*>(name));
+    c->table = t->connection->open(reinterpret_cast<const char*>(name));
     int type = sqlite3_value_numeric_type(argv[1]);
     double max_distance = sqlite3_value_double(argv[1]);
     if ((type != SQLITE_INTEGER && type != SQLITE_FLOAT) || std::isnan(max_distance))
       throw SqlError(SQLITE_ERROR, "quiver_pairs: the maximum distance must be a number");
     int64_t lists = c->table.ivf->lists();
     size_t probes = static_cast<size_t>(c->table.ivf->default_probes());
-    if (idx_num == kPlanWithProbes && argc > 2) {
-      if (!integer_in_range(argv[2], 1, kMaxLists))
-        throw SqlError(SQLITE_ERROR, "quiver_pairs: probes must be an integer from 1 to " + std::to_string(kMaxLists));
-      probes = static_cast<size_t>(sqlite3_value_int64(argv[2]));
-    }
+    if (idx_num == kPlanWithProbes && argc > 2)
+      probes = static_cast<size_t>(integer_argument(argv[2], "quiver_pairs: probes", 1, kMaxLists));
     // The bound in the scorer's terms (squared for L2).
     c->max_score = score_bound(c->table.store->spec().metric, max_distance, true);
     // Flat, or IVF before training: one list compared with itself.
@@ -280,6 +277,8 @@ const sqlite3_module kPairsModule = make_pairs_module();
 
 }  // namespace
 
-int register_pairs(sqlite3* db) { return sqlite3_create_module_v2(db, "quiver_pairs", &kPairsModule, nullptr, nullptr); }
+int register_pairs(Connection& connection) {
+  return sqlite3_create_module_v2(connection.db(), "quiver_pairs", &kPairsModule, &connection, nullptr);
+}
 
 }  // namespace quiver

@@ -5,6 +5,8 @@
 
 namespace quiver {
 
-int register_pairs(sqlite3* db);
+class Connection;
+
+int register_pairs(Connection& connection);
 
 }  // namespace quiver

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <new>
 
+#include "errors.h"
+
 namespace quiver {
 
 unsigned subtype_of(ElementType type) {
@@ -21,6 +23,16 @@ bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max) {
   double real = sqlite3_value_double(v);
   bool integral = type == SQLITE_INTEGER || (type == SQLITE_FLOAT && real == std::floor(real) && std::fabs(real) < 9e15);
   return integral && sqlite3_value_int64(v) >= min && sqlite3_value_int64(v) <= max;
+}
+
+int64_t integer_argument(sqlite3_value* v, const std::string& name, int64_t min, int64_t max) {
+  if (!integer_in_range(v, min, max)) {
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(v));  // converts: may allocate
+    if (!text && sqlite3_value_type(v) != SQLITE_NULL) throw std::bad_alloc();
+    throw SqlError(SQLITE_ERROR, name + " must be an integer from " + std::to_string(min) + " to " +
+                                     std::to_string(max) + ", got " + (text ? text : "NULL"));
+  }
+  return sqlite3_value_int64(v);
 }
 
 const char* sql_type_name(int type) {

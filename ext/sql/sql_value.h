@@ -52,6 +52,10 @@ Status convert_for_column(ElementType column_type, DecodedVector* v);
 // True when `v` is an integer from min to max, given as 10 or as 10.0 (a
 // bound parameter from a language without integers).
 bool integer_in_range(sqlite3_value* v, int64_t min, int64_t max);
+// The one check of an integer argument (k, probes, samples, ...): its value,
+// or an SqlError "<name> must be an integer from <min> to <max>, got <v>";
+// `name` begins the message ("quiver: k", "quiver_recall: samples").
+int64_t integer_argument(sqlite3_value* v, const std::string& name, int64_t min, int64_t max);
 
 // "integer", "real", "text", "blob" or "null".
 const char* sql_type_name(int type);

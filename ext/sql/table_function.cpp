@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "connection.h"
 #include "guard.h"
 #include "statement.h"
 #include "sql_value.h"
@@ -10,9 +11,15 @@
 namespace quiver {
 namespace {
 
+// The module's client data: the function and the connection it serves.
+struct Registration {
+  const TableFunction* function;
+  Connection* connection;
+};
+
 struct FunctionTable : sqlite3_vtab {
   const TableFunction* function;
-  sqlite3* db;
+  Connection* connection;
 };
 
 struct FunctionCursor : sqlite3_vtab_cursor {
@@ -21,14 +28,15 @@ struct FunctionCursor : sqlite3_vtab_cursor {
 };
 
 int fn_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  const TableFunction* f = static_cast<const TableFunction*>(aux);
+  const Registration* r = static_cast<const Registration*>(aux);
+  const TableFunction* f = r->function;
   int rc = sqlite3_declare_vtab(db, f->schema);
   if (rc != SQLITE_OK) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   auto* t = new (std::nothrow) FunctionTable();
   if (!t) return SQLITE_NOMEM;
   t->function = f;
-  t->db = db;
+  t->connection = r->connection;
   *out = t;
   return SQLITE_OK;
 }
@@ -93,7 +101,7 @@ int fn_filter(sqlite3_vtab_cursor* cur, int seen, const char*, int argc, sqlite3
   return guard(t, [&] {
     if (const char* problem = plan_error(t->function, seen))
       throw SqlError(SQLITE_ERROR, std::string(t->function->name) + ": " + problem);
-    c->rows = t->function->produce(t->db, argc, argv);
+    c->rows = t->function->produce(*t->connection, argc, argv);
     c->position = 0;
     return SQLITE_OK;
   });
@@ -154,8 +162,12 @@ const sqlite3_module kFunctionModule = make_function_module();
 
 }  // namespace
 
-int register_table_function(sqlite3* db, const TableFunction& f) {
-  return sqlite3_create_module_v2(db, f.name, &kFunctionModule, const_cast<TableFunction*>(&f), nullptr);
+int register_table_function(Connection& connection, const TableFunction& f) {
+  auto* r = new (std::nothrow) Registration{&f, &connection};
+  if (!r) return SQLITE_NOMEM;
+  // SQLite calls the destructor even when the registration fails.
+  return sqlite3_create_module_v2(connection.db(), f.name, &kFunctionModule, r,
+                                  [](void* p) { delete static_cast<Registration*>(p); });
 }
 
 }  // namespace quiver

@@ -11,6 +11,8 @@
 
 namespace quiver {
 
+class Connection;
+
 // One result cell.
 struct Cell {
   enum Kind { Null, Integer, Real, Text, Vector } kind = Null;
@@ -29,7 +31,7 @@ struct Cell {
 };
 
 using Rows = std::vector<std::vector<Cell>>;
-using Producer = Rows (*)(sqlite3* db, int argc, sqlite3_value** argv);
+using Producer = Rows (*)(Connection& connection, int argc, sqlite3_value** argv);
 
 // An eponymous table-valued function whose rows are computed in xFilter.
 struct TableFunction {
@@ -41,7 +43,8 @@ struct TableFunction {
   Producer produce;
 };
 
-// Registers f under f.name; f must outlive the connection (a static table).
-int register_table_function(sqlite3* db, const TableFunction& f);
+// Registers f under f.name on the connection's database; f must outlive the
+// connection (a static table).
+int register_table_function(Connection& connection, const TableFunction& f);
 
 }  // namespace quiver

@@ -12,7 +12,7 @@
 namespace quiver {
 namespace {
 
-Rows produce_tokens(sqlite3*, int, sqlite3_value** argv) {
+Rows produce_tokens(Connection&, int, sqlite3_value** argv) {
   Rows rows;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return rows;
   const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
@@ -30,6 +30,6 @@ const TableFunction kTokens = {"quiver_tokens", "CREATE TABLE x(token, position,
 
 }  // namespace
 
-int register_tokens(sqlite3* db) { return register_table_function(db, kTokens); }
+int register_tokens(Connection& connection) { return register_table_function(connection, kTokens); }
 
 }  // namespace quiver

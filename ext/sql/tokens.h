@@ -7,6 +7,8 @@
 
 namespace quiver {
 
-int register_tokens(sqlite3* db);
+class Connection;
+
+int register_tokens(Connection& connection);
 
 }  // namespace quiver

@@ -1,25 +1,15 @@
 // The `quiver` virtual table module (README "The `quiver` virtual table").
 #pragma once
 
-#include <string>
-
 #include "sqlite_api.h"
 
 namespace quiver {
 
-class Store;
-class Ivf;
+class Connection;
 
-int register_vtab(sqlite3* db);
-
-// The storage and index of a quiver table of this connection, for the
-// table-valued functions: `name` is a table name, found as SQLite finds an
-// unqualified one (temp, main, attached databases), or "schema.table".
-// Throws SqlError when there is no such table.
-struct QuiverTable {
-  Store* store;
-  Ivf* ivf;
-};
-QuiverTable open_table(sqlite3* db, const std::string& name);
+// Registers the module on the connection's database. The module owns
+// `connection` from then on (SQLite frees it with the module, and also when
+// the registration fails).
+int register_vtab(Connection* connection);
 
 }  // namespace quiver
