@@ -33,8 +33,6 @@
 
 namespace quiver {
 
-enum class Quantization : uint8_t { None, Int8, Bit };
-
 const char* quantization_name(Quantization q);
 
 // The default clip fraction of int8 training (bench/quantize.cpp measured

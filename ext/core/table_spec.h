@@ -5,7 +5,8 @@
 //                                                                       the vector column (exactly one)
 //   name text | integer | real                                          metadata: stored, filterable
 //   +name text | integer | real | blob                                  auxiliary: stored, returned
-// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N.
+// Options: index=flat|ivf, lists=N, probes=N, train=auto|manual, cache_mb=N,
+// quantize=int8|bit, rescore=N.
 // Names match exactly.
 // This layer knows nothing of SQLite.
 #pragma once
@@ -20,6 +21,7 @@ namespace quiver {
 
 enum class Metric { Cosine, Dot, L2, Hamming };
 enum class IndexKind { Flat, Ivf };
+enum class Quantization : uint8_t { None, Int8, Bit };  // quantize.h
 enum class ColumnType { Integer, Real, Text, Blob };
 
 const char* metric_name(Metric m);
@@ -44,12 +46,15 @@ struct TableSpec {
   uint32_t probes = 0;  // IVF lists probed per query; 0 = default
   bool auto_train = true;  // IVF: train=auto (at the commit of a bulk write) or manual ('rebuild' only)
   uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
+  Quantization quantize = Quantization::None;  // codes scanned first (quantize.h)
+  uint32_t rescore = 0;  // candidates re-ranked per row asked for; 0 = the default
 };
 
 // Limits on options, checked at parse time.
 constexpr uint32_t kMaxLists = 1u << 16;
 constexpr size_t kMaxColumns = 64;
 constexpr uint32_t kMaxCacheMb = 1u << 20;
+constexpr uint32_t kMaxRescore = 1024;
 
 // Parses the module arguments (argv[3..] of xCreate). Errors name the
 // offending token, e.g. `unknown option "nprobe"`.

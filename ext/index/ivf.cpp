@@ -149,6 +149,7 @@ void Ivf::train_if_due() {
 }
 
 void Ivf::rebuild() {
+  store_.train_quantizer();  // quantized tables, flat ones too
   if (!enabled()) return;
   const TableSpec& spec = store_.spec();
   std::vector<ChunkInfo> old_chunks = store_.chunks(-1);

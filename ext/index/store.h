@@ -44,6 +44,7 @@
 #include "errors.h"
 #include "list_source.h"
 #include "plan.h"
+#include "quantize.h"
 #include "sqlite_api.h"
 #include "statement.h"
 #include "table_spec.h"
@@ -165,6 +166,16 @@ class Store {
   int64_t config_count(const std::string& key, int64_t max);
   void set_config(const std::string& key, const std::string& value);
 
+  // Quantized tables (store_quantizer.cpp): the quantizer the cached
+  // chunks' codes are made with (nullptr for a table without quantize=). It
+  // is config "quantizer", stored by train_quantizer(); until one is stored
+  // (a flat table never rebuilt), one learned from the rows at first use
+  // and kept in memory. A change empties the cache, whose codes it made.
+  const Quantizer* quantizer();
+  // Learns the quantizer from the current rows and stores it ('rebuild',
+  // IVF training).
+  void train_quantizer();
+
   // Transaction boundaries. Chunks written in the transaction are never
   // cached; a rollback also makes the layers above reload (generation()).
   void end_transaction(bool rolled_back);
@@ -214,6 +225,12 @@ class Store {
   bool wrote_in_transaction_ = false;
   unsigned data_version_ = 0;
   uint64_t generation_ = 0;
+  // The quantizer, its serialized bytes, and the generation it was read at.
+  Quantizer quantizer_;
+  std::string quantizer_bytes_;
+  uint64_t quantizer_generation_ = UINT64_MAX;
+  Quantizer learn_quantizer();
+  void use_quantizer(Quantizer q);
 };
 
 }  // namespace quiver

@@ -104,7 +104,7 @@ void run_command(VirtualTable* t, sqlite3_value* command) {
   if (!text) throw std::bad_alloc();  // the caller saw a value that is not NULL
   std::string cmd = text;
   if (cmd == "integrity-check") return check_integrity(*t->store, *t->ivf);
-  if (cmd == "rebuild") return t->ivf->rebuild();  // flat tables: nothing to train
+  if (cmd == "rebuild") return t->ivf->rebuild();  // flat tables: only a quantizer to learn
   if (cmd == "optimize") return;                     // storage is kept compact on every write
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
 }
