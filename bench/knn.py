@@ -14,6 +14,10 @@ x 100 float32, cosine), or their first --rows words, in one run:
              quiver          CREATE VIRTUAL TABLE v USING quiver(embedding float[100] distance=cosine, word text)
                              SELECT rowid, distance FROM v WHERE embedding MATCH ?1 AND k = 10
              quiver cache_mb=0   the same declared with cache_mb=0: blobs read on every query
+             quiver quantize=int8, quantize=bit rescore=16
+                             the same with int8 or bit codes scanned first and the
+                             candidates re-ranked exactly (the codes are learned at
+                             the first query, so "first ms" includes that)
              sqlite-vec      CREATE VIRTUAL TABLE v USING vec0(embedding float[100] distance_metric=cosine, word text)
                              (the same query)
              sqlite-vec bare vec0(embedding float[100] distance_metric=cosine): vectors only
@@ -80,6 +84,10 @@ ENGINES = {
                        "vw"),
     "quiver-bare": ("quiver vectors only", "CREATE VIRTUAL TABLE v USING quiver(embedding float[%d] distance=cosine)" % DIMS,
                     "v"),
+    "quiver-int8": ("quiver quantize=int8", "CREATE VIRTUAL TABLE v USING " + QUIVER_DECL % (DIMS, ", quantize=int8"),
+                    "vw"),
+    "quiver-bit": ("quiver quantize=bit rescore=16",
+                   "CREATE VIRTUAL TABLE v USING " + QUIVER_DECL % (DIMS, ", quantize=bit, rescore=16"), "vw"),
     "sqlite-vec": ("sqlite-vec", "CREATE VIRTUAL TABLE v USING " + VEC_DECL % (DIMS, ", word text"), "vw"),
     "sqlite-vec-bare": ("sqlite-vec vectors only", "CREATE VIRTUAL TABLE v USING " + VEC_DECL % (DIMS, ""), "v"),
     "plain": ("plain table", "CREATE TABLE words(id INTEGER PRIMARY KEY, word TEXT NOT NULL, embedding BLOB NOT NULL)",
@@ -92,6 +100,8 @@ ENGINES = {
 # writes, so the declaration does not change the ingest).
 INGEST_JOBS = [
     ("quiver", "quiver", "select", "quiver"),
+    ("quiver-int8", "quiver-int8", "select", "quiver"),
+    ("quiver-bit", "quiver-bit", "select", "quiver"),
     ("sqlite-vec", "sqlite-vec", "select", "quiver"),
     ("quiver-bare", "quiver-bare", "select", "quiver-bare"),
     ("sqlite-vec-bare", "sqlite-vec-bare", "select", "quiver-bare"),
@@ -104,6 +114,8 @@ INGEST_JOBS = [
 KNN_RUNS = [
     ("quiver", "quiver", KNN_SQL),
     ("quiver cache_mb=0", "quiver-nocache", KNN_SQL),
+    ("quiver quantize=int8 (rescore 4)", "quiver-int8", KNN_SQL),
+    ("quiver quantize=bit rescore=16", "quiver-bit", KNN_SQL),
     ("sqlite-vec", "sqlite-vec", KNN_SQL),
     ("sqlite-vec vectors only", "sqlite-vec-bare", KNN_SQL),
     ("plain table (cosine_distance)", "plain", PLAIN_SQL),

@@ -7,6 +7,8 @@
 //   "T_config"  (key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //       format = 1, type, dims, metric, chunk (vectors per full chunk) and
 //       the index settings; a mismatch with the declaration is an error.
+//       Quantized tables: "quantizer", the hex text of its bytes
+//       (quantize.h's serialize_quantizer); the codes are not stored.
 //   "T_chunks"  (id INTEGER PRIMARY KEY, list INTEGER, count INTEGER,
 //                capacity INTEGER, UNIQUE (list, id))
 //       one row per chunk of vectors: its IVF list (0 for a flat index), the
