@@ -20,10 +20,12 @@
 #include "quantized_scan.h"
 #include "scan.h"
 #include "support/kernel_families.h"
+#include "support/recall.h"
 
 using namespace quiver;
 using quiver_test::Family;
 using quiver_test::GuardedArea;
+using quiver_test::recall_of;
 using quiver_test::runnable_families;
 
 namespace {
@@ -139,14 +141,6 @@ bool same_hits(const std::vector<Hit>& a, const std::vector<Hit>& b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].rowid != b[i].rowid || !(a[i].score == b[i].score)) return false;
   return true;
-}
-
-double recall(const std::vector<Hit>& found, const std::vector<Hit>& truth) {
-  std::set<int64_t> want;
-  for (const Hit& h : truth) want.insert(h.rowid);
-  size_t n = 0;
-  for (const Hit& h : found) n += want.count(h.rowid);
-  return truth.empty() ? 1 : static_cast<double>(n) / static_cast<double>(truth.size());
 }
 
 const char* name(Metric m) { return metric_name(m); }
@@ -410,8 +404,8 @@ TEST_CASE("int8 + rescore finds the nearest neighbours with exact distances", "[
         std::vector<Hit> h1 = two_stage(t, q, k, 1, HUGE_VAL, false);
         std::vector<Hit> h4 = two_stage(t, q, k, 4, HUGE_VAL, false);
         REQUIRE(h4.size() == k);
-        r1 += recall(h1, truth) / queries;
-        r4 += recall(h4, truth) / queries;
+        r1 += recall_of(h1, truth) / queries;
+        r4 += recall_of(h4, truth) / queries;
         // Every reported score is the plain scan's for that row, in order.
         for (const std::vector<Hit>* hits : {&h1, &h4}) {
           for (size_t i = 0; i < hits->size(); ++i) {
@@ -446,8 +440,8 @@ TEST_CASE("bit + rescore: recall grows with rescore; exact mode is the plain sca
       std::vector<unsigned char> qb = make_query(t, qv.data());
       VectorView q = query_view(t, qb);
       std::vector<Hit> truth = plain_scan(t, q, k, HUGE_VAL, false);
-      r2 += recall(two_stage(t, q, k, 2, HUGE_VAL, false), truth) / queries;
-      r16 += recall(two_stage(t, q, k, 16, HUGE_VAL, false), truth) / queries;
+      r2 += recall_of(two_stage(t, q, k, 2, HUGE_VAL, false), truth) / queries;
+      r16 += recall_of(two_stage(t, q, k, 16, HUGE_VAL, false), truth) / queries;
       CHECK(same_hits(two_stage(t, q, k, 0, HUGE_VAL, false), truth));
       double bound = truth.back().score;
       CHECK(same_hits(two_stage(t, q, 1000, 4, bound, true), plain_scan(t, q, 1000, bound, true)));
