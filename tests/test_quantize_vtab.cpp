@@ -193,3 +193,26 @@ TEST_CASE("quantize and rescore options are checked", "[quantize][vtab]") {
   CHECK(r[0][1].number() == -36);
   CHECK(r[1][1].number() == 0);
 }
+
+TEST_CASE("a flat quantized table stores its quantizer at the commit of a bulk write", "[quantize][vtab]") {
+  quiver_test::Db db;
+  db.exec("CREATE VIRTUAL TABLE t USING quiver(e float[4] distance=l2, quantize=int8)");
+  auto insert = [&](int first, int count) {
+    db.exec("BEGIN");
+    for (int i = first; i < first + count; ++i)
+      db.exec("INSERT INTO t(rowid, e) VALUES (?1, vector_to_json(vector(?2)))",
+              {Value::integer(i), Value::blob(blob_of({float(i % 17), float(i % 5), 1, float(-i % 3)}))});
+    db.exec("COMMIT");
+  };
+  insert(1, 999);  // below the bulk threshold: learned in memory only
+  CHECK(db.query("SELECT rowid FROM t WHERE e MATCH '[3,2,1,0]' AND k = 3").size() == 3);
+  CHECK(db.integer("SELECT count(*) FROM t_config WHERE key = 'quantizer'") == 0);
+  insert(1000, 1000);
+  CHECK(db.text("SELECT value FROM t_config WHERE key = 'quantizer_rows'") == "1999");
+  std::string first = db.text("SELECT value FROM t_config WHERE key = 'quantizer'");
+  insert(2000, 1000);  // not yet doubled
+  CHECK(db.text("SELECT value FROM t_config WHERE key = 'quantizer'") == first);
+  insert(3000, 1000);
+  CHECK(db.text("SELECT value FROM t_config WHERE key = 'quantizer_rows'") == "3999");
+  db.exec("INSERT INTO t(t) VALUES ('integrity-check')");
+}

@@ -130,7 +130,10 @@ int64_t Ivf::chosen_lists(int64_t rows) const {
 }
 
 void Ivf::note_rows(int64_t delta) {
-  if (!enabled()) return;
+  if (!enabled()) {
+    if (delta > 0) inserted_ += delta;  // a quantized flat table's training (train_if_due)
+    return;
+  }
   int64_t rows = config_int(store_, "count") + delta;
   store_.set_config("count", std::to_string(rows));
   if (delta < 0) return;
@@ -141,6 +144,8 @@ void Ivf::note_rows(int64_t delta) {
 void Ivf::train_if_due() {
   int64_t inserted = inserted_;
   inserted_ = 0;
+  // A flat table has only its quantizer to learn, at the same moments.
+  if (!enabled() && inserted >= kBulkTrainRows) store_.train_quantizer_if_grown();
   if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
   int64_t rows = config_int(store_, "count");
   bool due = lists() == 0 ? rows >= std::max<int64_t>(kAutoTrainRows, int64_t{39} * store_.spec().lists)

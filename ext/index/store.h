@@ -170,13 +170,16 @@ class Store {
 
   // Quantized tables (store_quantizer.cpp): the quantizer the cached
   // chunks' codes are made with (nullptr for a table without quantize=). It
-  // is config "quantizer", stored by train_quantizer(); until one is stored
-  // (a flat table never rebuilt), one learned from the rows at first use
-  // and kept in memory. A change empties the cache, whose codes it made.
+  // is config "quantizer", stored by train_quantizer() with the row count
+  // it saw ("quantizer_rows"); until one is stored (a small flat table never
+  // rebuilt), one learned from the rows at first use and kept in memory. A change empties the cache, whose codes it made.
   const Quantizer* quantizer();
   // Learns the quantizer from the current rows and stores it ('rebuild',
   // IVF training).
   void train_quantizer();
+  // The same when none is stored or the rows have doubled since (a flat
+  // table, at the commit of a bulk write).
+  void train_quantizer_if_grown();
 
   // Transaction boundaries. Chunks written in the transaction are never
   // cached; a rollback also makes the layers above reload (generation()).

@@ -2,6 +2,7 @@
 // the rows, stored in config "quantizer" as the hex text of its bytes
 // (serialize_quantizer), read back by each connection. The codes themselves
 // are not stored: each connection makes them with the chunks it caches.
+#include <cstdint>
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -94,8 +95,15 @@ void Store::train_quantizer() {
   if (spec_.quantize == Quantization::None) return;
   Quantizer q = learn_quantizer();
   set_config("quantizer", to_hex(serialize_quantizer(q)));
+  set_config("quantizer_rows", std::to_string(row_count()));
   use_quantizer(std::move(q));
   quantizer_generation_ = generation_;
+}
+
+void Store::train_quantizer_if_grown() {
+  if (spec_.quantize == Quantization::None) return;
+  if (config("quantizer").empty() || row_count() >= 2 * config_count("quantizer_rows", INT64_MAX / 2))
+    train_quantizer();
 }
 
 }  // namespace quiver
