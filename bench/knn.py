@@ -94,6 +94,9 @@ ENGINES = {
               "plain"),
 }
 
+# Tables scanned by codes first (approximate k queries).
+QUANTIZED = ("quiver-int8", "quiver-bit")
+
 # Ingest jobs: (database file stem, engine, path, the Quiver job it is
 # compared with: same columns, same path). The executemany copy of Quiver is
 # the one declared cache_mb=0 (the cache is not used while a transaction
@@ -466,8 +469,14 @@ def main():
     print("Goal (quiver flat knn >= 4x sqlite-vec queries/s, ingest >= 1x sqlite-vec rows/s):")
     for name, ratio, goal in verdicts:
         print("  %-64s %6.2fx  (goal %.0fx: %s)" % (name, ratio, goal, "met" if ratio >= goal else "NOT MET"))
-    recall_ok = all(s["recall_ties"] == 1.0 and not s["short"] for s in stats.values())
-    print("  recall@%d with ties = 1 for every engine: %s" % (K, "yes" if recall_ok else "NO"))
+    # Quantized tables are approximate by design: their recall is reported, not required.
+    exact = {label: s for label, s in stats.items() if s["stem"] not in QUANTIZED}
+    recall_ok = all(s["recall_ties"] == 1.0 and not s["short"] for s in exact.values())
+    print("  recall@%d with ties = 1 for every exact engine: %s" % (K, "yes" if recall_ok else "NO"))
+    for label, s in stats.items():
+        if s["stem"] in QUANTIZED:
+            print("  %-64s %6.2fx at recall@%d %.4f" % ("knn queries/s " + label + " / quiver", qms / s["median_ms"], K,
+                                                         s["recall"]))
 
     meta = [versions[0], versions[1], versions[2], versions[3], cpu_model(), os.cpu_count(), n, len(queries)]
     with open(args.csv, "w", newline="") as f:

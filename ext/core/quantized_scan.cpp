@@ -134,8 +134,9 @@ std::vector<Candidate> RescoreTopK::take_candidates() {
   if (exact_) return out;
   for (const Hit& h : top_.take_sorted()) out.push_back(places_.at(h.rowid));
   places_.clear();
-  std::sort(out.begin(), out.end(),
-            [](const Candidate& a, const Candidate& b) { return a.chunk < b.chunk || (a.chunk == b.chunk && a.slot < b.slot); });
+  std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+    return a.chunk < b.chunk || (a.chunk == b.chunk && a.slot < b.slot);
+  });
   return out;
 }
 

@@ -112,7 +112,9 @@ std::vector<Hit> KnnSearch::run(size_t limit, const Hit* after, bool exact) {
   std::unique_ptr<RescoreTopK> rescored;
   std::vector<ChunkInfo> scanned;
   if (quantizer) {
-    size_t rescore = rescore_ ? rescore_ : quantizer->kind == Quantization::Bit ? kDefaultBitRescore : kDefaultInt8Rescore;
+    size_t rescore = rescore_                                 ? rescore_
+                     : quantizer->kind == Quantization::Bit ? kDefaultBitRescore
+                                                            : kDefaultInt8Rescore;
     codes.reset(new CodeScorer(*quantizer, query_, kernels_));
     rescored.reset(new RescoreTopK(limit, exact ? 0 : rescore, score_limit, inclusive, after));
   }
