@@ -14,6 +14,10 @@ x 100 float32, cosine), or their first --rows words, in one run:
              quiver          CREATE VIRTUAL TABLE v USING quiver(embedding float[100] distance=cosine, word text)
                              SELECT rowid, distance FROM v WHERE embedding MATCH ?1 AND k = 10
              quiver cache_mb=0   the same declared with cache_mb=0: blobs read on every query
+             quiver quantize=int8, quantize=bit rescore=16
+                             the same with int8 or bit codes scanned first and the
+                             candidates re-ranked exactly (the codes are learned at
+                             the first query, so "first ms" includes that)
              sqlite-vec      CREATE VIRTUAL TABLE v USING vec0(embedding float[100] distance_metric=cosine, word text)
                              (the same query)
              sqlite-vec bare vec0(embedding float[100] distance_metric=cosine): vectors only
@@ -85,11 +89,18 @@ ENGINES = {
                        "vw"),
     "quiver-bare": ("quiver vectors only", "CREATE VIRTUAL TABLE v USING quiver(embedding float[%d] distance=cosine)" % DIMS,
                     "v"),
+    "quiver-int8": ("quiver quantize=int8", "CREATE VIRTUAL TABLE v USING " + QUIVER_DECL % (DIMS, ", quantize=int8"),
+                    "vw"),
+    "quiver-bit": ("quiver quantize=bit rescore=16",
+                   "CREATE VIRTUAL TABLE v USING " + QUIVER_DECL % (DIMS, ", quantize=bit, rescore=16"), "vw"),
     "sqlite-vec": ("sqlite-vec", "CREATE VIRTUAL TABLE v USING " + VEC_DECL % (DIMS, ", word text"), "vw"),
     "sqlite-vec-bare": ("sqlite-vec vectors only", "CREATE VIRTUAL TABLE v USING " + VEC_DECL % (DIMS, ""), "v"),
     "plain": ("plain table", "CREATE TABLE words(id INTEGER PRIMARY KEY, word TEXT NOT NULL, embedding BLOB NOT NULL)",
               "plain"),
 }
+
+# Tables scanned by codes first (approximate k queries).
+QUANTIZED = ("quiver-int8", "quiver-bit")
 
 # Ingest jobs: (database file stem, engine, path, the Quiver job it is
 # compared with: same columns, same path). The executemany copy of Quiver is
@@ -97,6 +108,8 @@ ENGINES = {
 # writes, so the declaration does not change the ingest).
 INGEST_JOBS = [
     ("quiver", "quiver", "select", "quiver"),
+    ("quiver-int8", "quiver-int8", "select", "quiver"),
+    ("quiver-bit", "quiver-bit", "select", "quiver"),
     ("sqlite-vec", "sqlite-vec", "select", "quiver"),
     ("quiver-bare", "quiver-bare", "select", "quiver-bare"),
     ("sqlite-vec-bare", "sqlite-vec-bare", "select", "quiver-bare"),
@@ -109,6 +122,8 @@ INGEST_JOBS = [
 KNN_RUNS = [
     ("quiver", "quiver", KNN_SQL),
     ("quiver cache_mb=0", "quiver-nocache", KNN_SQL),
+    ("quiver quantize=int8 (rescore 4)", "quiver-int8", KNN_SQL),
+    ("quiver quantize=bit rescore=16", "quiver-bit", KNN_SQL),
     ("sqlite-vec", "sqlite-vec", KNN_SQL),
     ("sqlite-vec vectors only", "sqlite-vec-bare", KNN_SQL),
     ("plain table (cosine_distance)", "plain", PLAIN_SQL),
@@ -464,8 +479,14 @@ def main():
     print("Goal (quiver flat knn >= 4x sqlite-vec queries/s, ingest >= 1x sqlite-vec rows/s):")
     for name, ratio, goal in verdicts:
         print("  %-64s %6.2fx  (goal %.0fx: %s)" % (name, ratio, goal, "met" if ratio >= goal else "NOT MET"))
-    recall_ok = all(s["recall_ties"] == 1.0 and not s["short"] for s in stats.values())
-    print("  recall@%d with ties = 1 for every engine: %s" % (K, "yes" if recall_ok else "NO"))
+    # Quantized tables are approximate by design: their recall is reported, not required.
+    exact = {label: s for label, s in stats.items() if s["stem"] not in QUANTIZED}
+    recall_ok = all(s["recall_ties"] == 1.0 and not s["short"] for s in exact.values())
+    print("  recall@%d with ties = 1 for every exact engine: %s" % (K, "yes" if recall_ok else "NO"))
+    for label, s in stats.items():
+        if s["stem"] in QUANTIZED:
+            print("  %-64s %6.2fx at recall@%d %.4f" % ("knn queries/s " + label + " / quiver", qms / s["median_ms"], K,
+                                                         s["recall"]))
 
     meta = [versions[0], versions[1], versions[2], versions[3], cpu_model(), os.cpu_count(), n, len(queries)]
     with open(args.csv, "w", newline="") as f:

@@ -423,7 +423,7 @@ TEST_CASE("content: errors for the content table, its columns, content_rowid and
   db.exec("INSERT INTO idx(idx) VALUES ('integrity-check')");
 }
 
-TEST_CASE("content: DROP TABLE drops the triggers; renames and attached schemas", "[content]") {
+TEST_CASE("content: DROP TABLE drops the triggers, renames and attached schemas", "[content]") {
   Db db;
   db.exec("CREATE TABLE docs(embedding BLOB, lang TEXT)");  // rowid, no alias
   db.exec("INSERT INTO docs(rowid, embedding, lang) VALUES (5, vector('[1, 0]'), 'en')");

@@ -30,6 +30,7 @@
 #include "quiver.h"
 #include "support/db.h"
 #include "support/reference.h"
+#include "support/recall.h"
 #include "support/sql.h"
 #include "support/temp_file.h"
 
@@ -283,14 +284,6 @@ std::vector<Bytes> make_queries(std::mt19937& rng, const Clusters& c, Type type,
   return out;
 }
 
-double overlap(const std::vector<Hit>& got, const std::vector<Hit>& truth) {
-  std::set<int64_t> want;
-  for (const Hit& h : truth) want.insert(h.rowid);
-  size_t found = 0;
-  for (const Hit& h : got) found += want.count(h.rowid);
-  return truth.empty() ? 1.0 : static_cast<double>(found) / static_cast<double>(truth.size());
-}
-
 // Mean recall@k of the table at `probes` over the queries.
 double recall(const Table& t, const std::vector<Bytes>& queries, const std::vector<std::vector<Hit>>& truth, int64_t k,
               int64_t probes) {
@@ -298,7 +291,7 @@ double recall(const Table& t, const std::vector<Bytes>& queries, const std::vect
   for (size_t i = 0; i < queries.size(); ++i) {
     std::vector<Hit> got = t.knn(queries[i], k, probes);
     REQUIRE(got.size() == truth[i].size());  // IVF never comes back short
-    sum += overlap(got, truth[i]);
+    sum += quiver_test::recall_of(got, truth[i]);
   }
   return sum / static_cast<double>(queries.size());
 }

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "code_block.h"
 #include "table_spec.h"
 #include "vector.h"
 
@@ -33,10 +34,11 @@ struct Block {
   std::vector<float> scales;        // float32 + dot: panel row = stored row / scale (a power of two)
   std::vector<unsigned char> rows;  // int8, bit: as stored
   std::vector<uint16_t> half_panel; // float16, bfloat16: the panel in that type (half_block.h)
+  CodeBlock codes;                  // quantized tables: the rows' codes (code_block.h)
 
   size_t memory() const {
     return rowids.capacity() * 8 + panel.capacity() * 4 + inv_norms.capacity() * 4 + scales.capacity() * 4 +
-           rows.capacity() + half_panel.capacity() * 2;
+           rows.capacity() + half_panel.capacity() * 2 + codes.memory();
   }
 };
 

@@ -26,14 +26,14 @@ size_t panel_count(const Block& block, size_t dims) {
 }
 
 void score_panel(const Kernels& k, ElementType type, bool l2, const float* x, const Block& block, size_t dims,
-                 float* out) {
-  size_t count = panel_count(block, dims);
+                 size_t first, size_t n, float* out) {
+  size_t count = (n + kPanelWidth - 1) / kPanelWidth * kPanelWidth, at = first * dims;
   switch (type) {
     case ElementType::Float16:
-      return (l2 ? k.f16_l2sq_panel : k.f16_dot_panel)(x, 1, block.half_panel.data(), dims, count, out);
+      return (l2 ? k.f16_l2sq_panel : k.f16_dot_panel)(x, 1, block.half_panel.data() + at, dims, count, out);
     case ElementType::BFloat16:
-      return (l2 ? k.bf16_l2sq_panel : k.bf16_dot_panel)(x, 1, block.half_panel.data(), dims, count, out);
-    default: return (l2 ? k.f32_l2sq_panel : k.f32_dot_panel)(x, 1, block.panel.data(), dims, count, out);
+      return (l2 ? k.bf16_l2sq_panel : k.bf16_dot_panel)(x, 1, block.half_panel.data() + at, dims, count, out);
+    default: return (l2 ? k.f32_l2sq_panel : k.f32_dot_panel)(x, 1, block.panel.data() + at, dims, count, out);
   }
 }
 

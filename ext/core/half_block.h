@@ -29,9 +29,10 @@ void prepare_half_block(ElementType type, uint32_t dims, Metric metric, const un
 size_t panel_count(const Block& block, size_t dims);
 
 // One float32 query x against the block's panel: dot products, or squared
-// L2 distances, of every panel vector into out (panel_count entries).
+// L2 distances, of panel vectors [first, first + n) into out (n rounded up
+// to whole panel blocks; first a multiple of kPanelWidth).
 void score_panel(const Kernels& k, ElementType type, bool l2, const float* x, const Block& block, size_t dims,
-                 float* out);
+                 size_t first, size_t n, float* out);
 
 // Element t of panel vector `row`, as a float.
 float panel_element(ElementType type, const Block& block, size_t dims, size_t row, size_t t);

@@ -43,6 +43,21 @@ using HalfPanelKernel = void (*)(const float* xs, size_t points, const uint16_t*
 using WidenKernel = void (*)(const void* src, float* dst, size_t n);
 using NarrowKernel = bool (*)(const void* src, void* dst, size_t n);
 
+// Quantized codes (quantize.h). An int8 code panel holds blocks of
+// kPanelWidth codes, each block stored by pairs of dimensions: bytes
+// [(block * pairs + t) * 2 * kPanelWidth + 2 * j + {0, 1}] are elements 2t
+// and 2t + 1 of code block * kPanelWidth + j. The query is int16 weights,
+// one pair a 32-bit word (query_pairs[t] = w[2t] | w[2t + 1] << 16, as
+// uint16). out[j] = sum_t code_j[2t] w[2t] + code_j[2t+1] w[2t+1], exact in
+// int32: the caller keeps |w| * 127 * 2 * pairs below 2^31. count is a
+// multiple of kPanelWidth.
+using CodePanelKernel = void (*)(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, size_t count,
+                                 int32_t* out);
+// Hamming distances of one query of `words` 64-bit words to `count` codes
+// stored one after another (codes + j * words), into out[j].
+using HammingRowsKernel = void (*)(const uint64_t* query, const uint64_t* codes, size_t words, size_t count,
+                                   uint32_t* out);
+
 struct Kernels {
   const char* name;            // the kernel family, as quiver_simd() reports it
   DistanceKernel f32_dot;      // sum a[i]*b[i]
@@ -68,6 +83,8 @@ struct Kernels {
   NarrowKernel f16_narrow;
   WidenKernel bf16_widen;
   NarrowKernel bf16_narrow;
+  CodePanelKernel i8_code_panel;     // int8 codes against int16 query weights
+  HammingRowsKernel bit_hamming_rows;  // bit codes against one query
 };
 
 // Kernel families, best last within each architecture.

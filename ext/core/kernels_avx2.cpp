@@ -14,6 +14,9 @@ struct Pairs {
     __m256i d = _mm256_sub_epi16(widen(x), widen(y));
     return _mm256_madd_epi16(d, d);
   }
+  static xsimd::batch<int32_t, Arch> pair_dot(const int8_t* x, uint32_t w) {
+    return _mm256_madd_epi16(widen(x), _mm256_set1_epi32(static_cast<int>(w)));
+  }
 };
 
 // F16C converts float16 (the avx2 family requires it); bfloat16 widens by a

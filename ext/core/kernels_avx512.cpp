@@ -16,6 +16,9 @@ struct Pairs {
     __m512i d = _mm512_sub_epi16(widen(x), widen(y));
     return _mm512_madd_epi16(d, d);
   }
+  static xsimd::batch<int32_t, Arch> pair_dot(const int8_t* x, uint32_t w) {
+    return _mm512_madd_epi16(widen(x), _mm512_set1_epi32(static_cast<int>(w)));
+  }
 };
 
 // AVX-512F converts float16 itself; bfloat16 widens by a shift and narrows

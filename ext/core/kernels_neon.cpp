@@ -15,6 +15,11 @@ struct Pairs {
     int16x8_t d = vsubl_s8(vld1_s8(x), vld1_s8(y));
     return vaddq_s32(vmull_s16(vget_low_s16(d), vget_low_s16(d)), vmull_s16(vget_high_s16(d), vget_high_s16(d)));
   }
+  static xsimd::batch<int32_t, Arch> pair_dot(const int8_t* x, uint32_t w) {
+    int16x8_t c = vmovl_s8(vld1_s8(x));
+    int16x8_t q = vreinterpretq_s16_u32(vdupq_n_u32(w));
+    return vpaddq_s32(vmull_s16(vget_low_s16(c), vget_low_s16(q)), vmull_s16(vget_high_s16(c), vget_high_s16(q)));
+  }
 };
 
 // float16 conversion is part of base aarch64; bfloat16 widens by a shift.

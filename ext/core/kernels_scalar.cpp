@@ -146,6 +146,28 @@ void widen(const void* src, float* dst, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = E::at(src, i);
 }
 
+void i8_code_panel(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, size_t count, int32_t* out) {
+  for (size_t j = 0; j < count; ++j) {
+    const int8_t* block = panel + j / kPanelWidth * pairs * 2 * kPanelWidth + 2 * (j % kPanelWidth);
+    int64_t s = 0;
+    for (size_t t = 0; t < pairs; ++t) {
+      int16_t w0 = static_cast<int16_t>(query_pairs[t] & 0xffff), w1 = static_cast<int16_t>(query_pairs[t] >> 16);
+      s += int64_t{block[t * 2 * kPanelWidth]} * w0 + int64_t{block[t * 2 * kPanelWidth + 1]} * w1;
+    }
+    out[j] = static_cast<int32_t>(s);
+  }
+}
+
+// Bit by bit, without the population-count instruction.
+void bit_hamming_rows(const uint64_t* query, const uint64_t* codes, size_t words, size_t count, uint32_t* out) {
+  for (size_t j = 0; j < count; ++j) {
+    uint32_t s = 0;
+    for (size_t w = 0; w < words; ++w)
+      for (uint64_t x = query[w] ^ codes[j * words + w]; x; x &= x - 1) ++s;
+    out[j] = s;
+  }
+}
+
 }  // namespace
 
 const Kernels& scalar_kernels() {
@@ -172,7 +194,9 @@ const Kernels& scalar_kernels() {
                          widen<F16>,
                          narrow<f32_to_f16, f16_is_finite>,
                          widen<BF16>,
-                         narrow<f32_to_bf16, bf16_is_finite>};
+                         narrow<f32_to_bf16, bf16_is_finite>,
+                         i8_code_panel,
+                         bit_hamming_rows};
   return k;
 }
 

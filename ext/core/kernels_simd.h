@@ -245,6 +245,8 @@ bool narrow(const void* src, void* dst, size_t n) {
 // (pmaddwd on x86, widening multiply-accumulate on NEON):
 //   Pairs::dot(x, y)     lanes of x[i]*y[i] + x[i+1]*y[i+1]
 //   Pairs::sqdiff(x, y)  the same for (x[i]-y[i])^2
+//   Pairs::pair_dot(x, w) lanes of x[i]*w0 + x[i+1]*w1, w0 and w1 the int16
+//                        halves of the 32-bit w (code panels, below)
 // |x*y| <= 2^14, so dot products and norms of up to 2^16 elements fit in
 // int32; squared differences reach 255^2, so L2 folds its lanes into 64 bits
 // every kBlock elements.
@@ -336,6 +338,71 @@ double bit_hamming(const void* a, const void* b, size_t n) {
   return static_cast<double>(c[0] + c[1] + c[2] + c[3]);
 }
 
+// int8 code panels (kernels.h): each Pairs::pair_dot(codes, pair) reads
+// Pairs::kStep code bytes, kStep / 2 codes' elements 2t and 2t + 1, widens
+// them to 16 bits and multiplies-adds them with the pair of int16 query
+// weights broadcast to every lane: one int32 lane per code. A block row of
+// 2 * kPanelWidth bytes takes R calls; U pairs at a time keep at least four
+// independent accumulators while the block is read as one stream.
+template <class Arch, class Pairs>
+void i8_code_panel(const uint32_t* query_pairs, const int8_t* panel, size_t pairs, size_t count, int32_t* out) {
+  using I = xsimd::batch<int32_t, Arch>;
+  constexpr size_t S = Pairs::kStep;
+  constexpr size_t R = 2 * kPanelWidth / S;
+  constexpr size_t U = R >= 4 ? 1 : 4 / R;
+  static_assert(I::size == S / 2, "one int32 lane per code");
+  constexpr size_t kRow = 2 * kPanelWidth;
+  for (size_t block = 0; block < count / kPanelWidth; ++block, panel += pairs * kRow, out += kPanelWidth) {
+    I acc[U][R];
+    for (size_t u = 0; u < U; ++u)
+      for (size_t r = 0; r < R; ++r) acc[u][r] = I(0);
+    size_t t = 0;
+    for (; t + U <= pairs; t += U)
+      for (size_t u = 0; u < U; ++u)
+        for (size_t r = 0; r < R; ++r)
+          acc[u][r] += Pairs::pair_dot(panel + (t + u) * kRow + r * S, query_pairs[t + u]);
+    for (; t < pairs; ++t)
+      for (size_t r = 0; r < R; ++r) acc[0][r] += Pairs::pair_dot(panel + t * kRow + r * S, query_pairs[t]);
+    for (size_t r = 0; r < R; ++r) {
+      I sum = acc[0][r];
+      for (size_t u = 1; u < U; ++u) sum += acc[u][r];
+      sum.store_unaligned(out + r * (S / 2));
+    }
+  }
+}
+
+// Hamming distances of bit codes with the ISA's population count; the
+// common short codes (up to 256 bits) get loops the compiler unrolls.
+template <size_t W>
+inline void hamming_rows_fixed(const uint64_t* query, const uint64_t* codes, size_t count, uint32_t* out) {
+  for (size_t j = 0; j < count; ++j, codes += W) {
+    uint32_t s = 0;
+    for (size_t w = 0; w < W; ++w) s += static_cast<uint32_t>(__builtin_popcountll(query[w] ^ codes[w]));
+    out[j] = s;
+  }
+}
+
+template <class Arch>
+void bit_hamming_rows(const uint64_t* query, const uint64_t* codes, size_t words, size_t count, uint32_t* out) {
+  switch (words) {
+    case 1: return hamming_rows_fixed<1>(query, codes, count, out);
+    case 2: return hamming_rows_fixed<2>(query, codes, count, out);
+    case 3: return hamming_rows_fixed<3>(query, codes, count, out);
+    case 4: return hamming_rows_fixed<4>(query, codes, count, out);
+    default: break;
+  }
+  for (size_t j = 0; j < count; ++j, codes += words) {
+    uint64_t s0 = 0, s1 = 0;
+    size_t w = 0;
+    for (; w + 2 <= words; w += 2) {
+      s0 += static_cast<uint64_t>(__builtin_popcountll(query[w] ^ codes[w]));
+      s1 += static_cast<uint64_t>(__builtin_popcountll(query[w + 1] ^ codes[w + 1]));
+    }
+    if (w < words) s0 += static_cast<uint64_t>(__builtin_popcountll(query[w] ^ codes[w]));
+    out[j] = static_cast<uint32_t>(s0 + s1);
+  }
+}
+
 // A tile of P points against G consecutive blocks of a panel: each panel
 // load feeds P FMAs and each broadcast G * R, so a tile keeps eight
 // accumulators busy (enough to hide the FMA latency) and reads the panel,
@@ -417,6 +484,8 @@ Kernels make_kernels(const char* name) {
   k.i8_l2sq = i8_l2sq<Arch, Pairs>;
   k.i8_cosine = i8_cosine<Arch, Pairs>;
   k.bit_hamming = bit_hamming<Arch>;
+  k.i8_code_panel = i8_code_panel<Arch, Pairs>;
+  k.bit_hamming_rows = bit_hamming_rows<Arch>;
   k.f32_dot_panel = dot_panel<Arch, F32>;
   k.f32_l2sq_panel = l2sq_panel<Arch, F32>;
   k.bf16_dot = dot<Arch, BF16>;

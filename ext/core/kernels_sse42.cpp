@@ -14,6 +14,9 @@ struct Pairs {
     __m128i d = _mm_sub_epi16(widen(x), widen(y));
     return _mm_madd_epi16(d, d);
   }
+  static xsimd::batch<int32_t, Arch> pair_dot(const int8_t* x, uint32_t w) {
+    return _mm_madd_epi16(widen(x), _mm_set1_epi32(static_cast<int>(w)));
+  }
 };
 
 // bfloat16 widens by a shift; SSE has no float16 conversion (the float16

@@ -57,33 +57,32 @@ double Scorer::exact_l2sq(const Block& block, size_t row) const {
   return s;
 }
 
-void Scorer::score_block(const Block& block, float* scratch, double* out) const {
-  size_t n = static_cast<size_t>(block.count);
+void Scorer::score_rows(const Block& block, size_t first, size_t n, float* scratch, double* out) const {
   const void* q = query_.data();
   if (type_ == ElementType::Float32 || is_half(type_)) {
     const float* x = query_.data();
     if (metric_ == Metric::L2) {
-      score_panel(kernels_, type_, true, x, block, dims_, scratch);
+      score_panel(kernels_, type_, true, x, block, dims_, first, n, scratch);
       // A sum of squares overflowed, or is so small that squares below
       // float32's range may have been lost: recompute it in double.
       for (size_t j = 0; j < n; ++j)
-        out[j] = scratch[j] >= 0x1p-100f && scratch[j] <= FLT_MAX ? scratch[j] : exact_l2sq(block, j);
+        out[j] = scratch[j] >= 0x1p-100f && scratch[j] <= FLT_MAX ? scratch[j] : exact_l2sq(block, first + j);
       return;
     }
-    score_panel(kernels_, type_, false, x, block, dims_, scratch);
+    score_panel(kernels_, type_, false, x, block, dims_, first, n, scratch);
     if (metric_ == Metric::Dot) {
-      for (size_t j = 0; j < n; ++j) out[j] = -(scale_ * block.scales[j]) * scratch[j];
+      for (size_t j = 0; j < n; ++j) out[j] = -(scale_ * block.scales[first + j]) * scratch[j];
     } else {
       for (size_t j = 0; j < n; ++j) {
-        float similarity = scratch[j] * inv_norm_ * block.inv_norms[j];
+        float similarity = scratch[j] * inv_norm_ * block.inv_norms[first + j];
         similarity = std::min(1.0f, std::max(-1.0f, similarity));
         // A zero stored vector has no direction: it never ranks.
-        out[j] = block.inv_norms[j] > 0 ? 1.0f - similarity : NAN;
+        out[j] = block.inv_norms[first + j] > 0 ? 1.0f - similarity : NAN;
       }
     }
     return;
   }
-  const unsigned char* rows = block.rows.data();
+  const unsigned char* rows = block.rows.data() + first * bytes_;
   DistanceKernel kernel;
   double sign = 1;
   size_t length = type_ == ElementType::Bit ? bytes_ : dims_;

@@ -45,7 +45,12 @@ class Scorer {
   Scorer(Metric metric, const VectorView& query, const Kernels& kernels, double query_norm2 = -1);
   // Scores of the block's vectors into out; `scratch` and `out` have room
   // for the panel's padded count.
-  void score_block(const Block& block, float* scratch, double* out) const;
+  void score_block(const Block& block, float* scratch, double* out) const {
+    score_rows(block, 0, static_cast<size_t>(block.count), scratch, out);
+  }
+  // The same for rows [first, first + n) of the block, first a multiple of
+  // kPanelWidth: the scores are those score_block gives them.
+  void score_rows(const Block& block, size_t first, size_t n, float* scratch, double* out) const;
   // The distance reported to SQL for a score.
   double distance(double score) const { return score_to_distance(metric_, score); }
 
@@ -72,7 +77,14 @@ class TopK {
   TopK(size_t limit, double bound, bool bound_inclusive, const Hit* after);
   // Whether a hit with this score could enter; lets the scan skip rows.
   bool admits(double score) const { return score < worst_ || (score == worst_ && admit_equal_); }
+  // The same for one hit: on a full heap its rowid settles a tie with the
+  // worst, so many equal scores (bit codes) cost no work.
+  bool admits(const Hit& hit) const {
+    return heap_.size() < limit_ ? admits(hit.score) : admits(hit.score) && hit < heap_.front();
+  }
   void offer(const Hit& hit);
+  // Scores above this cannot enter.
+  double worst() const { return worst_; }
   size_t size() const { return heap_.size(); }
   // The hits in ascending order; the collector is empty afterwards.
   std::vector<Hit> take_sorted();

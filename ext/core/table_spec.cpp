@@ -1,5 +1,7 @@
 #include "table_spec.h"
 
+#include "quantize.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -119,6 +121,14 @@ Status parse_option(const std::string& key, const std::string& value, TableSpec*
   if (key == "lists") return parse_uint("lists", value, 1, kMaxLists, &spec->lists);
   if (key == "probes") return parse_uint("probes", value, 1, kMaxLists, &spec->probes);
   if (key == "cache_mb") return parse_uint("cache_mb", value, 0, kMaxCacheMb, &spec->cache_mb);
+  if (key == "quantize") {
+    std::string v = lower(value);
+    if (v == "int8") spec->quantize = Quantization::Int8;
+    else if (v == "bit") spec->quantize = Quantization::Bit;
+    else return Status::error("unknown quantize \"" + value + "\" (expected int8 or bit)");
+    return Status();
+  }
+  if (key == "rescore") return parse_uint("rescore", value, 1, kMaxRescore, &spec->rescore);
   return Status::error("unknown option \"" + key + "\"");
 }
 
@@ -327,6 +337,10 @@ Status parse_table_spec(const std::vector<std::string>& args, TableSpec* out) {
   if (spec.index == IndexKind::Flat && train_given) return Status::error("train applies to index=ivf only");
   if (!spec.content_rowid.empty() && spec.content_table.empty())
     return Status::error("content_rowid applies to an index with content=... only");
+  std::string quantize_error = quantization_error(spec.quantize, spec.element_type, spec.metric);
+  if (!quantize_error.empty()) return Status::error(quantize_error);
+  if (spec.rescore && spec.quantize == Quantization::None)
+    return Status::error("rescore applies to quantized tables only (quantize=int8 or bit)");
   if (spec.lists && spec.probes > spec.lists)
     return Status::error("probes (" + std::to_string(spec.probes) + ") exceeds lists (" +
                          std::to_string(spec.lists) + ")");

@@ -9,6 +9,7 @@
 // content=TABLE (external content: the vector and declared columns are read
 // from that ordinary table, in the index's own schema, so the name takes no
 // schema), content_rowid=COLUMN (its INTEGER PRIMARY KEY; default rowid).
+// quantize=int8|bit, rescore=N.
 // Names match exactly.
 // This layer knows nothing of SQLite.
 #pragma once
@@ -23,6 +24,7 @@ namespace quiver {
 
 enum class Metric { Cosine, Dot, L2, Hamming };
 enum class IndexKind { Flat, Ivf };
+enum class Quantization : uint8_t { None, Int8, Bit };  // quantize.h
 enum class ColumnType { Integer, Real, Text, Blob };
 
 const char* metric_name(Metric m);
@@ -49,12 +51,15 @@ struct TableSpec {
   uint32_t cache_mb = 256;  // vectors cached in memory per connection, in MiB
   std::string content_table;  // content=: the ordinary table indexed; empty for none
   std::string content_rowid;  // content_rowid=: its rowid column; empty for rowid
+  Quantization quantize = Quantization::None;  // codes scanned first (quantize.h)
+  uint32_t rescore = 0;  // candidates re-ranked per row asked for; 0 = the default
 };
 
 // Limits on options, checked at parse time.
 constexpr uint32_t kMaxLists = 1u << 16;
 constexpr size_t kMaxColumns = 64;
 constexpr uint32_t kMaxCacheMb = 1u << 20;
+constexpr uint32_t kMaxRescore = 1024;
 
 // Parses the module arguments (argv[3..] of xCreate). Errors name the
 // offending token, e.g. `unknown option "nprobe"`.

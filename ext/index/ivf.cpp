@@ -133,7 +133,10 @@ int64_t Ivf::chosen_lists(int64_t rows) const {
 }
 
 void Ivf::note_rows(int64_t delta) {
-  if (!enabled()) return;
+  if (!enabled()) {
+    if (delta > 0) inserted_ += delta;  // a quantized flat table's training (train_if_due)
+    return;
+  }
   load();
   count_ += delta;
   counts_dirty_ = true;
@@ -152,6 +155,8 @@ void Ivf::flush() {
 void Ivf::train_if_due(WorkerPool* pool) {
   int64_t inserted = inserted_;
   inserted_ = 0;
+  // A flat table has only its quantizer to learn, at the same moments.
+  if (!enabled() && inserted >= kBulkTrainRows) store_.train_quantizer_if_grown();
   if (!enabled() || !store_.spec().auto_train || inserted < kBulkTrainRows) return;
   load();
   int64_t rows = count_;
@@ -271,6 +276,7 @@ double Ivf::move_rows_to_lists(const std::vector<ChunkInfo>& chunks, WorkerPool*
 }
 
 void Ivf::rebuild(WorkerPool* pool) {
+  store_.train_quantizer();  // quantized tables, flat ones too
   if (!enabled()) return;
   const TableSpec& spec = store_.spec();
   std::vector<ChunkInfo> old_chunks = store_.chunks(-1);

@@ -69,6 +69,7 @@ KnnSearch::KnnSearch(ListSource& lists, Metric metric, const VectorView& query, 
       query_{query.type, query.dims, query_bytes_.data()},
       norm2_(query.type == ElementType::Bit ? 0 : query_norm2(query)),
       scorer_(metric, query, kernels, norm2_),
+      kernels_(kernels),
       metric_(metric) {}
 
 void KnnSearch::set_bound(double bound, bool inclusive) {
@@ -101,8 +102,22 @@ std::vector<Hit> KnnSearch::run(size_t limit, const Hit* after, bool exact) {
   // exactly with the distances it reports.
   // An infinite bound is none (+inf) or admits nothing (-inf).
   bool finite = bounded();
-  TopK top(limit, finite ? score_bound(metric_, bound_, bound_inclusive_) : bound_, finite ? true : bound_inclusive_,
-           after);
+  double score_limit = finite ? score_bound(metric_, bound_, bound_inclusive_) : bound_;
+  bool inclusive = finite ? true : bound_inclusive_;
+  TopK top(limit, score_limit, inclusive, after);
+  // Quantized lists: the first pass over codes collects here; `scanned`
+  // remembers its chunks for the second.
+  const Quantizer* quantizer = lists_.quantizer();
+  std::unique_ptr<CodeScorer> codes;
+  std::unique_ptr<RescoreTopK> rescored;
+  std::vector<ChunkInfo> scanned;
+  if (quantizer) {
+    size_t rescore = rescore_                                 ? rescore_
+                     : quantizer->kind == Quantization::Bit ? kDefaultBitRescore
+                                                            : kDefaultInt8Rescore;
+    codes.reset(new CodeScorer(*quantizer, query_, kernels_));
+    rescored.reset(new RescoreTopK(limit, exact ? 0 : rescore, score_limit, inclusive, after));
+  }
   auto scan = [&](const std::vector<ChunkInfo>& chunks) {
     for (const ChunkInfo& chunk : chunks) {
       ChunkFilter* filter = nullptr;
@@ -116,23 +131,38 @@ std::vector<Hit> KnnSearch::run(size_t limit, const Hit* after, bool exact) {
         check_filter(*filter, block, chunk.id);
         filter->mask.resize(static_cast<size_t>((block.count + 63) / 64), 0);
       }
-      scan_block(scorer_, block, filter ? &filter->mask : nullptr, &scratch_, &top);
+      const SlotMask* mask = filter ? &filter->mask : nullptr;
+      if (rescored) {
+        if (block.codes.count != block.count) corrupt("chunk " + std::to_string(chunk.id) + " has no codes");
+        scan_quantized_block(*codes, scorer_, block.codes, block, scanned.size(), mask, &rescore_scratch_,
+                             rescored.get());
+        scanned.push_back(chunk);
+      } else {
+        scan_block(scorer_, block, mask, &scratch_, &top);
+      }
     }
+  };
+  auto found = [&] { return rescored ? rescored->size() : top.size(); };
+  auto finish = [&] {
+    if (!rescored) return top.take_sorted();
+    rescore_all(scorer_, rescored.get(), &rescore_scratch_,
+                [&](size_t i) -> const Block& { return lists_.block(scanned[i]); });
+    return rescored->take_sorted();
   };
   if (exact || lists_.lists() == 0) {
     scan(lists_.chunks(-1));
-    return top.take_sorted();
+    return finish();
   }
   size_t probes = probes_ > 0 ? probes_ : lists_.default_probes();
   if (!ranked_) {
     lists_.rank(query_, norm2_, &ranking_);
     ranked_ = true;
   }
-  size_t scanned = std::min(probes, ranking_.size());
-  for (size_t i = 0; i < scanned; ++i) scan(lists_.chunks(ranking_.at(i)));
-  while (limit != kUnlimited && top.size() < limit && scanned < ranking_.size())
-    scan(lists_.chunks(ranking_.at(scanned++)));
-  return top.take_sorted();
+  size_t probed = std::min(probes, ranking_.size());
+  for (size_t i = 0; i < probed; ++i) scan(lists_.chunks(ranking_.at(i)));
+  while (limit != kUnlimited && found() < limit && probed < ranking_.size())
+    scan(lists_.chunks(ranking_.at(probed++)));
+  return finish();
 }
 
 }  // namespace quiver

@@ -10,6 +10,9 @@
 //                   than `limit` rows were found (a selective filter, small
 //                   lists), so a query never comes back short while rows
 //                   remain. A range query stops at `probes` lists.
+//   Quantized lists (quantized_scan.h) are scanned in two passes: codes
+//   first, then the candidates exactly (rescore x limit of them for a k
+//   query; every row the codes cannot rule out for a stream or a range).
 //   next_batch()    a stream (MATCH with no k, LIMIT or bound): every row
 //                   once, exact whatever the index, in distance order (ties
 //                   by rowid), in batches that double from 32.
@@ -24,6 +27,7 @@
 
 #include "kernels.h"
 #include "list_source.h"
+#include "quantized_scan.h"
 #include "scan.h"
 
 namespace quiver {
@@ -47,6 +51,9 @@ class KnnSearch {
   void set_probes(size_t probes) { probes_ = probes; }
   // Only rows the filter lets through are found.
   void set_filter(std::unique_ptr<RowFilter> filter) { filter_ = std::move(filter); }
+  // Quantized lists: candidates re-ranked per row asked for; 0 (the
+  // default) means the quantization's default (quantize.h).
+  void set_rescore(size_t rescore) { rescore_ = rescore; }
 
   std::vector<Hit> nearest(size_t limit);
   std::vector<Hit> next_batch();
@@ -63,6 +70,9 @@ class KnnSearch {
   double norm2_;  // computed once, for the scorer and the ranking
   Scorer scorer_;
   ScanScratch scratch_;
+  RescoreScratch rescore_scratch_;
+  const Kernels& kernels_;
+  size_t rescore_ = 0;
   double bound_ = std::numeric_limits<double>::infinity();
   bool bound_inclusive_ = false;
   Metric metric_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "block.h"
+#include "quantize.h"
 #include "vector.h"
 
 namespace quiver {
@@ -50,6 +51,9 @@ class ListSource {
   virtual std::vector<ChunkInfo> chunks(int64_t list) = 0;
   // A chunk prepared for scanning, borrowed until the next call.
   virtual const Block& block(const ChunkInfo& chunk) = 0;
+  // Quantized lists: the quantizer of every block's codes (Block::codes);
+  // nullptr when the blocks have none.
+  virtual const Quantizer* quantizer() { return nullptr; }
   // Throws when no chunk has this id: a filter row that points at one is
   // damage, reported even if the search never reaches its list.
   virtual void check_chunk(int64_t /*chunk*/) {}

@@ -759,6 +759,7 @@ ChunkView Store::load(const ChunkInfo& chunk, std::vector<unsigned char>* buffer
 const Block& Store::load_block(const ChunkInfo& chunk, std::vector<unsigned char>* buffer, Block* scratch) {
   auto it = cache_.find(chunk.id);
   if (it != cache_.end() && it->second->count == chunk.count) return *it->second;
+  const Quantizer* quantizer = this->quantizer();  // before load(): learning one reads chunks
   ChunkView view = load(chunk, buffer);
   bool cacheable = written_.count(chunk.id) == 0 && cache_bytes_ < cache_budget_;
   Block* block = scratch;
@@ -768,6 +769,7 @@ const Block& Store::load_block(const ChunkInfo& chunk, std::vector<unsigned char
     block = cached.get();
   }
   prepare_block(spec_.element_type, spec_.dims, spec_.metric, view.vectors, view.rowids, view.count, block);
+  if (quantizer) prepare_code_block(*quantizer, spec_.element_type, view.vectors, view.count, &block->codes);
   if (!cacheable) return *block;
   if (it != cache_.end()) {
     cache_bytes_ -= it->second->memory();

@@ -7,6 +7,8 @@
 //   "T_config"  (key TEXT PRIMARY KEY, value) WITHOUT ROWID
 //       format = 1, type, dims, metric, chunk (vectors per full chunk) and
 //       the index settings; a mismatch with the declaration is an error.
+//       Quantized tables: "quantizer", the hex text of its bytes
+//       (quantize.h's serialize_quantizer); the codes are not stored.
 //   "T_chunks"  (id INTEGER PRIMARY KEY, list INTEGER, count INTEGER,
 //                capacity INTEGER, UNIQUE (list, id))
 //       one row per chunk of vectors: its IVF list (0 for a flat index), the
@@ -50,6 +52,7 @@
 #include "errors.h"
 #include "list_source.h"
 #include "plan.h"
+#include "quantize.h"
 #include "sqlite_api.h"
 #include "statement.h"
 #include "table_spec.h"
@@ -174,6 +177,19 @@ class Store {
   double config_number(const std::string& key);
   void set_config(const std::string& key, const std::string& value);
 
+  // Quantized tables (store_quantizer.cpp): the quantizer the cached
+  // chunks' codes are made with (nullptr for a table without quantize=). It
+  // is config "quantizer", stored by train_quantizer() with the row count
+  // it saw ("quantizer_rows"); until one is stored (a small flat table never
+  // rebuilt), one learned from the rows at first use and kept in memory. A change empties the cache, whose codes it made.
+  const Quantizer* quantizer();
+  // Learns the quantizer from the current rows and stores it ('rebuild',
+  // IVF training).
+  void train_quantizer();
+  // The same when none is stored or the rows have doubled since (a flat
+  // table, at the commit of a bulk write).
+  void train_quantizer_if_grown();
+
   // Transaction boundaries. Chunks written in the transaction are never
   // cached; a rollback also makes the layers above reload (generation()).
   void end_transaction(bool rolled_back);
@@ -224,6 +240,12 @@ class Store {
   bool wrote_in_transaction_ = false;
   unsigned data_version_ = 0;
   uint64_t generation_ = 0;
+  // The quantizer, its serialized bytes, and the generation it was read at.
+  Quantizer quantizer_;
+  std::string quantizer_bytes_;
+  uint64_t quantizer_generation_ = UINT64_MAX;
+  Quantizer learn_quantizer();
+  void use_quantizer(Quantizer q);
 };
 
 }  // namespace quiver

@@ -25,6 +25,7 @@ class StoredLists : public ListSource {
   std::vector<ChunkInfo> chunks(int64_t list) override { return store_.chunks(list); }
   const Block& block(const ChunkInfo& chunk) override { return store_.load_block(chunk, &buffer_, &scratch_); }
   void check_chunk(int64_t chunk) override { store_.list_of(chunk); }
+  const Quantizer* quantizer() override { return store_.quantizer(); }
 
  private:
   Store& store_;

@@ -38,6 +38,7 @@ TableSearch::TableSearch(VirtualTable* t, const Plan& plan, int argc, sqlite3_va
   DecodedVector decoded;
   decode_query(t, query, &decoded);
   knn_.reset(new KnnSearch(lists_, t->spec.metric, decoded.view, active_kernels()));
+  knn_->set_rescore(t->spec.rescore);
 
   int64_t k = -1, limit = -1, offset = 0, probes = -1;
   std::vector<RowCondition> conditions;

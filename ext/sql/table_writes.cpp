@@ -134,7 +134,7 @@ void run_command(VirtualTable* t, sqlite3_value* command) {
     return;
   }
   if (cmd == "rebuild" && has_content(t->spec)) load_content(t);  // then train on the rows read
-  if (cmd == "rebuild") return t->ivf->rebuild(t->connection->pool());  // flat tables: nothing to train
+  if (cmd == "rebuild") return t->ivf->rebuild(t->connection->pool());  // flat tables: only a quantizer to learn
   if (cmd == "optimize") return;                     // storage is kept compact on every write
   fail("unknown command \"" + cmd + "\" (expected 'integrity-check', 'optimize' or 'rebuild')");
 }
