@@ -81,6 +81,15 @@ enum class RowSelection {
   Rowids,     // rowid, in rowid order
 };
 
+// What compare_with_content() runs: rowids with a vector in the content
+// table but no row here (missing), rows here the content table lacks or has
+// with a NULL vector (extra), and for the rows in both: rowid, chunk, slot,
+// the content vector, and whether a declared column differs (both). Each in
+// rowid order.
+struct ContentComparison {
+  Statement missing, extra, both;
+};
+
 struct Location {
   int64_t chunk = 0;
   int64_t slot = 0;
@@ -132,6 +141,11 @@ class Store {
   Statement row_lookup();
   // rowid, chunk, slot of every row, by chunk and slot.
   Statement rows_in_chunk_order();
+  // T_rows against an external content table (content_sync.h): `content` is
+  // its FROM term with alias d, `rowid` and `vector` its columns there, and
+  // `declared` the expressions of the declared columns, in order.
+  ContentComparison compare_with_content(const std::string& content, const std::string& rowid,
+                                         const std::string& vector, const std::vector<std::string>& declared);
 
   // Vectors. append() returns where the vector went; remove() frees a slot by
   // moving the list's last vector into it. Appends are buffered per list

@@ -94,4 +94,21 @@ Statement Store::rows_in_chunk_order() {
                                    schema_.c_str(), table_.c_str()));
 }
 
+ContentComparison Store::compare_with_content(const std::string& content, const std::string& rowid,
+                                             const std::string& vector, const std::vector<std::string>& declared) {
+  std::string rows = sql_format("\"%w\".\"%w_rows\" AS r", schema_.c_str(), table_.c_str());
+  // The declared columns compare as SQL compares them, with the affinities
+  // of both tables' columns.
+  std::string differs = "0";
+  for (size_t i = 0; i < declared.size(); ++i) differs += " OR r.c" + std::to_string(i) + " IS NOT " + declared[i];
+  return ContentComparison{
+      Statement(db_, "SELECT " + rowid + " FROM " + content + " WHERE " + vector +
+                         " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + rows + " WHERE r.rowid = " + rowid +
+                         ") ORDER BY 1"),
+      Statement(db_, "SELECT r.rowid FROM " + rows + " WHERE NOT EXISTS (SELECT 1 FROM " + content + " WHERE " +
+                         rowid + " = r.rowid AND " + vector + " IS NOT NULL) ORDER BY 1"),
+      Statement(db_, "SELECT " + rowid + ", r.chunk, r.slot, " + vector + ", " + differs + " FROM " + content +
+                         " JOIN " + rows + " ON r.rowid = " + rowid + " WHERE " + vector + " IS NOT NULL ORDER BY 1")};
+}
+
 }  // namespace quiver

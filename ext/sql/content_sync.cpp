@@ -178,9 +178,7 @@ std::vector<int64_t> index_rowids(Store& store) {
 }
 
 void check_content(Store& store, const TableSpec& spec) {
-  sqlite3* db = store.db();
   std::string content = content_name(store.schema(), spec) + " AS d";
-  std::string rows = ident(store.schema()) + "." + ident(store.shadow("rows")) + " AS r";
   std::string rowid = "d." + rowid_column(spec), vector = "d." + ident(spec.vector_column);
   const std::string& docs = spec.content_table;
   Finding missing("row of " + docs + " missing from the index", "rows of " + docs + " missing from the index");
@@ -189,21 +187,12 @@ void check_content(Store& store, const TableSpec& spec) {
   Finding vectors("vector differing from " + docs, "vectors differing from " + docs);
   Finding values("row whose declared columns differ from " + docs, "rows whose declared columns differ from " + docs);
 
-  Statement absent(db, "SELECT " + rowid + " FROM " + content + " WHERE " + vector +
-                           " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + rows + " WHERE r.rowid = " + rowid +
-                           ") ORDER BY 1");
-  while (absent.step()) missing.add(absent.int_at(0));
-  Statement stray(db, "SELECT r.rowid FROM " + rows + " WHERE NOT EXISTS (SELECT 1 FROM " + content + " WHERE " +
-                          rowid + " = r.rowid AND " + vector + " IS NOT NULL) ORDER BY 1");
-  while (stray.step()) extra.add(stray.int_at(0));
-
-  // The declared columns compare as SQL compares them, with the affinities
-  // of both tables' columns.
-  std::string differs = "0";
-  for (size_t i = 0; i < spec.columns.size(); ++i)
-    differs += " OR r.c" + std::to_string(i) + " IS NOT d." + ident(spec.columns[i].name);
-  Statement both(db, "SELECT " + rowid + ", r.chunk, r.slot, " + vector + ", " + differs + " FROM " + content +
-                         " JOIN " + rows + " ON r.rowid = " + rowid + " WHERE " + vector + " IS NOT NULL ORDER BY 1");
+  std::vector<std::string> declared;
+  for (const ColumnSpec& c : spec.columns) declared.push_back("d." + ident(c.name));
+  ContentComparison compared = store.compare_with_content(content, rowid, vector, declared);
+  while (compared.missing.step()) missing.add(compared.missing.int_at(0));
+  while (compared.extra.step()) extra.add(compared.extra.int_at(0));
+  Statement& both = compared.both;
   std::vector<unsigned char> stored(store.vector_bytes());
   while (both.step()) {
     int64_t id = both.int_at(0);
