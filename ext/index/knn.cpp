@@ -159,6 +159,7 @@ std::vector<Hit> KnnSearch::run(size_t limit, const Hit* after, bool exact) {
     ranked_ = true;
   }
   size_t probed = std::min(probes, ranking_.size());
+  if (probed > 0) ranking_.at(probed - 1);  // the probed lists sorted in one pass
   for (size_t i = 0; i < probed; ++i) scan(lists_.chunks(ranking_.at(i)));
   while (limit != kUnlimited && found() < limit && probed < ranking_.size())
     scan(lists_.chunks(ranking_.at(probed++)));
