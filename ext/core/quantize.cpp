@@ -79,6 +79,7 @@ void put_u32(std::string* out, uint32_t v) {
 
 void put_floats(std::string* out, const std::vector<float>& v) {
   size_t at = out->size();
+  if (v.empty()) return;
   out->resize(at + 4 * v.size());
   std::memcpy(&(*out)[at], v.data(), 4 * v.size());
 }

@@ -25,7 +25,8 @@ std::string condition_sql(const RowCondition& c, std::vector<OwnedValue>* values
   std::string column = a.kind == ArgKind::Rowid ? "rowid" : "c" + std::to_string(a.column);
   if (!a.collation.empty()) column += " COLLATE " + quote_identifier(a.collation);
   auto param = [&](sqlite3_value* v) {
-    values->emplace_back(sqlite3_value_dup(v), sqlite3_value_free);
+    values->emplace_back(nullptr, sqlite3_value_free);  // room first, so that the copy cannot leak
+    values->back().reset(sqlite3_value_dup(v));
     if (!values->back()) throw std::bad_alloc();
     return "?" + std::to_string(values->size());
   };

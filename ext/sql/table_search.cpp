@@ -50,7 +50,7 @@ TableSearch::TableSearch(VirtualTable* t, const Plan& plan, int argc, sqlite3_va
       case ArgKind::K:
         k = single_value("k", k, integer_argument(v, "quiver: k", 1, kMaxK));
         if (k_value_) break;
-        k_value_ = sqlite3_value_dup(v);
+        k_value_.reset(sqlite3_value_dup(v));
         if (!k_value_) throw std::bad_alloc();
         break;
       case ArgKind::Probes:

@@ -18,7 +18,6 @@ class TableSearch {
  public:
   // Runs the search (a stream: its first batch). argv are xFilter's.
   TableSearch(VirtualTable* t, const Plan& plan, int argc, sqlite3_value** argv);
-  ~TableSearch() { sqlite3_value_free(k_value_); }
   TableSearch(const TableSearch&) = delete;
   TableSearch& operator=(const TableSearch&) = delete;
 
@@ -27,7 +26,7 @@ class TableSearch {
   int64_t rowid() const { return hits_[position_].rowid; }
   double distance() const { return knn_->distance(hits_[position_].score); }
   // The k the query gave (the hidden column's value), or null.
-  sqlite3_value* k_value() const { return k_value_; }
+  sqlite3_value* k_value() const { return k_value_.get(); }
 
  private:
   StoredLists lists_;
@@ -36,7 +35,8 @@ class TableSearch {
   size_t position_ = 0;
   // A stream (no k, LIMIT or bound) reads every row, in batches.
   bool streaming_ = false;
-  sqlite3_value* k_value_ = nullptr;
+  // Owned from the start: freed when a later argument fails the search.
+  std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> k_value_{nullptr, sqlite3_value_free};
 };
 
 }  // namespace quiver

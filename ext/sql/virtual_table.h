@@ -24,7 +24,9 @@
 namespace quiver {
 
 struct VirtualTable : sqlite3_vtab {
-  Connection* connection = nullptr;
+  // Shared with the module: SQLite may free the module's client data before
+  // it disconnects the last table when the connection closes.
+  std::shared_ptr<Connection> connection;
   std::unique_ptr<Store> store;
   std::unique_ptr<Ivf> ivf;
   TableSpec spec;

@@ -97,7 +97,7 @@ int init_table(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite
     } else {
       table->store->open();
     }
-    table->connection = static_cast<Connection*>(aux);
+    table->connection = *static_cast<std::shared_ptr<Connection>*>(aux);
     table->connection->add(table->store->schema(), table_name, QuiverTable{table->store.get(), table->ivf.get()});
   } catch (const SqlError& e) {
     *err = sqlite3_mprintf("%s", e.what());
@@ -400,8 +400,13 @@ const Module kModuleWithIntegrity = make_module(true);
 
 int register_vtab(Connection* connection) {
   const Module& module = sqlite3_libversion_number() >= 3044000 ? kModuleWithIntegrity : kModule;
-  return sqlite3_create_module_v2(connection->db(), "quiver", &module.base, connection,
-                                  [](void* p) { delete static_cast<Connection*>(p); });
+  auto* shared = new (std::nothrow) std::shared_ptr<Connection>(connection);
+  if (!shared) {
+    delete connection;
+    return SQLITE_NOMEM;
+  }
+  return sqlite3_create_module_v2(connection->db(), "quiver", &module.base, shared,
+                                  [](void* p) { delete static_cast<std::shared_ptr<Connection>*>(p); });
 }
 
 }  // namespace quiver
